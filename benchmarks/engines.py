@@ -1,0 +1,144 @@
+"""The implementations under test, behind one small interface.
+
+An engine builds a network from the shared initial weights, turns NumPy
+batches into its own arrays on its own device, and runs training steps and
+inference. The worker times it; every engine gets the same weights and the
+same batches, so all of them compute the same numbers.
+
+PyTorch and minigrad share one engine, ``FrameworkEngine``: minigrad mirrors
+PyTorch's API, so the same lines drive both. Only synchronising a GPU and
+reading its peak memory differ.
+
+This module is imported only inside a worker process, after the thread
+count is fixed in the environment: importing NumPy or torch earlier would
+start their thread pools with the wrong size.
+"""
+
+import importlib
+
+from benchmarks import numpy_floor
+from benchmarks.networks import LEARNING_RATE, NETWORKS
+
+IMPLEMENTATIONS = ("floor", "torch-cpu", "torch-cuda", "minigrad-cpu", "minigrad-cuda")
+
+
+def make_engine(implementation, network, state, threads):
+    """The engine for ``implementation`` running ``network`` from the weights ``state``."""
+    if implementation == "floor":
+        return FloorEngine(network, state)
+    library, device = implementation.split("-")
+    if library == "torch":
+        return TorchEngine(network, state, device, threads)
+    return MinigradEngine(network, state, device)
+
+
+class FloorEngine:
+    """The hand-written NumPy networks of ``numpy_floor``: no autodiff at all."""
+
+    device_name = "CPU"
+
+    def __init__(self, network, state):
+        self.net = numpy_floor.NETWORKS[network](params=state)
+
+    def batch(self, images, labels):
+        return images, labels
+
+    def train_step(self, images, labels):
+        self.net.step(images, labels, LEARNING_RATE)
+
+    def infer(self, images):
+        self.net.forward(images)
+
+    def loss(self, images, labels):
+        return numpy_floor.softmax_cross_entropy(self.net.forward(images), labels)[0]
+
+    def synchronize(self):
+        """NumPy runs eagerly on the CPU: nothing is left in flight."""
+
+    def peak_device_bytes(self):
+        return None
+
+
+class FrameworkEngine:
+    """PyTorch or minigrad, through the API they share.
+
+    ``library`` is the top-level module (``torch`` or ``minigrad``); a
+    training step is exactly the tutorials' loop body.
+    """
+
+    library_name = None
+
+    def __init__(self, network, state, device):
+        lib = importlib.import_module(self.library_name)
+        for submodule in ("nn", "nn.functional", "optim"):
+            importlib.import_module(f"{self.library_name}.{submodule}")
+        self.lib = lib
+        self.functional = lib.nn.functional
+        self.device = device
+        self.model = NETWORKS[network](lib.nn)
+        self.model.load_state_dict({name: lib.from_numpy(value) for name, value in state.items()})
+        self.model.to(device)
+        self.optimizer = lib.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+
+    def batch(self, images, labels):
+        return self.lib.from_numpy(images).to(self.device), self.lib.from_numpy(labels).to(self.device)
+
+    def train_step(self, images, labels):
+        self.optimizer.zero_grad()
+        loss = self.functional.cross_entropy(self.model(images), labels)
+        loss.backward()
+        self.optimizer.step()
+
+    def infer(self, images):
+        with self.lib.no_grad():
+            self.model(images)
+
+    def loss(self, images, labels):
+        with self.lib.no_grad():
+            return self.functional.cross_entropy(self.model(images), labels).item()
+
+
+class TorchEngine(FrameworkEngine):
+    library_name = "torch"
+
+    def __init__(self, network, state, device, threads):
+        import torch
+
+        torch.set_num_threads(threads)
+        super().__init__(network, state, device)
+        self.device_name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
+
+    def synchronize(self):
+        """Wait for queued CUDA kernels, so that a timing covers the work and not just its launch."""
+        if self.device == "cuda":
+            self.lib.cuda.synchronize()
+
+    def peak_device_bytes(self):
+        return self.lib.cuda.max_memory_allocated() if self.device == "cuda" else None
+
+
+class MinigradEngine(FrameworkEngine):
+    library_name = "minigrad"
+
+    def __init__(self, network, state, device):
+        super().__init__(network, state, device)
+        self.device_name = "CPU"
+        if device == "cuda":
+            import cupy
+
+            self.device_name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"].decode()
+
+    def synchronize(self):
+        """Wait for queued CuPy kernels, so that a timing covers the work and not just its launch."""
+        if self.device == "cuda":
+            import cupy
+
+            cupy.cuda.Device().synchronize()
+
+    def peak_device_bytes(self):
+        """Bytes held by CuPy's memory pool, which keeps what it once allocated: its high-water mark."""
+        if self.device != "cuda":
+            return None
+        import cupy
+
+        return cupy.get_default_memory_pool().total_bytes()

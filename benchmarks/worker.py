@@ -1,0 +1,184 @@
+"""One benchmark task, run in a fresh Python process.
+
+``run.py`` starts ``python -m benchmarks.run --worker TASK.json`` once per
+(implementation, workload) and once per scaling curve, with the thread count
+already in the environment. A fresh process per task means that NumPy, torch
+and minigrad start their thread pools with that count, that one task's
+imports and caches do not speed up or slow down the next, and that the
+process's peak memory is that task's alone.
+
+A task is a JSON object; the worker writes its result as JSON to the task's
+``result_path``. Kinds of task:
+
+- ``probe``: which implementations this machine can run, and versions;
+- ``workload``: time one workload of ``networks.WORKLOADS``;
+- ``scaling``: time training steps of one network across batch sizes.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import numpy_floor
+from benchmarks.engines import IMPLEMENTATIONS, make_engine
+from benchmarks.networks import IMAGE_SHAPE, MNIST_TRAIN_IMAGES, NUM_CLASSES, WORKLOADS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(task_path):
+    task = json.loads(Path(task_path).read_text())
+    result = TASKS[task["kind"]](task)
+    Path(task["result_path"]).write_text(json.dumps(result))
+
+
+def probe(task):
+    """Which implementations can run here (and why not the others), with library versions."""
+    versions = {"numpy": np.__version__}
+    available = ["floor"]
+    unavailable = {}
+    try:
+        import torch
+
+        versions["torch"] = torch.__version__
+        available.append("torch-cpu")
+        if torch.cuda.is_available():
+            available.append("torch-cuda")
+        else:
+            unavailable["torch-cuda"] = "torch.cuda.is_available() is False"
+    except ImportError as error:
+        unavailable["torch-cpu"] = unavailable["torch-cuda"] = f"cannot import torch: {error}"
+    try:
+        import minigrad
+        import minigrad.nn.functional  # noqa: F401  (the engine uses nn, functional and optim)
+        import minigrad.optim  # noqa: F401
+    except ImportError as error:
+        unavailable["minigrad-cpu"] = unavailable["minigrad-cuda"] = f"minigrad.nn is not usable yet: {error!r}"
+    else:
+        versions["minigrad"] = getattr(minigrad, "__version__", "unknown")
+        available.append("minigrad-cpu")
+        if minigrad.cuda.is_available():
+            import cupy
+
+            versions["cupy"] = cupy.__version__
+            available.append("minigrad-cuda")
+        else:
+            unavailable["minigrad-cuda"] = "minigrad.cuda.is_available() is False"
+    return {"versions": versions, "available": [i for i in IMPLEMENTATIONS if i in available],
+            "unavailable": unavailable}
+
+
+def run_workload(task):
+    """Time one workload: ``warmup`` untimed runs, then ``repeats`` timed ones."""
+    workload = WORKLOADS[task["workload"]]
+    state = numpy_floor.init_params(numpy_floor.NETWORKS[workload.network].PARAMETER_SHAPES, task["seed"])
+    engine = make_engine(task["implementation"], workload.network, state, task["threads"])
+
+    if workload.mode == "epoch":
+        images, labels, data = epoch_data(task["quick"], task["seed"])
+    else:
+        images, labels = random_batch(workload.batch, task["seed"])
+        data = "random"
+    all_images, all_labels = engine.batch(images, labels)
+    x, y = all_images[:workload.batch], all_labels[:workload.batch]
+    rss_setup = peak_rss_mb()
+
+    def train_step():
+        engine.train_step(x, y)
+
+    def infer():
+        engine.infer(x)
+
+    def epoch():
+        for start in range(0, len(images), workload.batch):
+            engine.train_step(all_images[start:start + workload.batch], all_labels[start:start + workload.batch])
+
+    warm_up = infer if workload.mode == "infer" else train_step
+    timed_run = {"train": train_step, "infer": infer, "epoch": epoch}[workload.mode]
+    for _ in range(task["warmup"]):
+        warm_up()
+    engine.synchronize()
+    times = [time_once(timed_run, engine.synchronize) for _ in range(task["repeats"])]
+
+    peak_device = engine.peak_device_bytes()
+    return {
+        "implementation": task["implementation"],
+        "workload": workload.name,
+        "device": engine.device_name,
+        "data": data,
+        "warmup": task["warmup"],
+        "times_s": times,
+        "loss_after": engine.loss(x, y),
+        "rss_setup_mb": rss_setup,
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_device_mb": None if peak_device is None else peak_device / 2**20,
+    }
+
+
+def run_scaling(task):
+    """Time training steps of one network at each batch size, as many as fit a small time budget."""
+    network = task["network"]
+    state = numpy_floor.init_params(numpy_floor.NETWORKS[network].PARAMETER_SHAPES, task["seed"])
+    engine = make_engine(task["implementation"], network, state, task["threads"])
+    points = []
+    for batch in task["batches"]:
+        x, y = engine.batch(*random_batch(batch, task["seed"]))
+        for _ in range(task["warmup"]):
+            engine.train_step(x, y)
+        engine.synchronize()
+        times = []
+        while len(times) < task["max_repeats"] and (len(times) < task["min_repeats"]
+                                                     or sum(times) < task["budget_s"]):
+            times.append(time_once(lambda: engine.train_step(x, y), engine.synchronize))
+        points.append({"batch": batch, "times_s": times})
+    return {"implementation": task["implementation"], "network": network, "device": engine.device_name,
+            "points": points}
+
+
+TASKS = {"probe": probe, "workload": run_workload, "scaling": run_scaling}
+
+
+def time_once(run, synchronize):
+    """Wall time of ``run()``, including the device work it queued."""
+    start = time.perf_counter()
+    run()
+    synchronize()
+    return time.perf_counter() - start
+
+
+def random_batch(batch, seed):
+    """Standard-normal float32 images and uniform labels: the same for every implementation."""
+    rng = np.random.default_rng(seed + 1)
+    images = rng.standard_normal((batch,) + IMAGE_SHAPE, dtype=np.float32)
+    return images, rng.integers(0, NUM_CLASSES, size=batch)
+
+
+def epoch_data(quick, seed):
+    """The MNIST training images and labels, and where they came from.
+
+    Read with ``minigrad.data.MNIST`` from ``$MINIGRAD_DATA`` or the
+    ``shared/datasets`` folder beside the repository. Quick mode, or a
+    machine without the files, gets random data of the same shape: the
+    step time does not depend on the pixel values.
+    """
+    if not quick:
+        root = os.environ.get("MINIGRAD_DATA") or REPO_ROOT.parent / "shared" / "datasets"
+        try:
+            from minigrad.data import MNIST
+
+            images, labels = MNIST(root=root, train=True, download=False).arrays()
+            return images, labels, "MNIST training set"
+        except (ImportError, OSError) as error:
+            print(f"MNIST unavailable, timing the epoch on random data instead: {error}", file=sys.stderr)
+    images, labels = random_batch(MNIST_TRAIN_IMAGES, seed)
+    return images, labels, "random"
+
+
+def peak_rss_mb():
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,25 @@
+"""minigrad: a tape-based reverse-mode autodiff engine on NumPy (and CuPy), with PyTorch's API.
+
+Reading order: `backend` (arrays, dtypes, devices), `tensor`, `autograd`
+(`function`: how an op is recorded; `tape`: the backward pass), `ops` (every
+op's forward and backward, by family), then `nn`, `optim` and `data`.
+"""
+from . import autograd, cuda
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import Device as device
+from .backend import bool_ as bool
+from .backend import float16, float32, float64, int32, int64, uint8
+from .creation import (arange, full, full_like, from_numpy, ones, ones_like, rand, randint, randn,
+                       tensor, zeros, zeros_like)
+from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, div, eq, exp, flatten, ge, gt,
+                  le, leaky_relu, log, log2, log_softmax, lt, matmul, max, mean, min, mul, ne, neg,
+                  norm, permute, pow, relu, reshape, sigmoid, softmax, softplus, sqrt, squeeze,
+                  stack, sub, sum, t, tanh, transpose, unsqueeze, where)
+from .random import manual_seed
+from .tensor import Tensor
+
+float = float32
+double = float64
+long = int64
+
+__version__ = "0.1.0"

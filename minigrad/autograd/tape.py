@@ -1,0 +1,181 @@
+"""The backward pass: walk the tape in reverse, applying the chain rule.
+
+Every recorded op left a `Node` with its position on the tape (the order ops
+ran) and edges back to the nodes that produced its inputs. The tape a backward
+pass needs is the set of nodes reachable from the outputs; walking it from the
+highest position down visits every node after all the nodes that consumed its
+outputs, so each node's incoming gradient is complete when its turn comes.
+A heap keyed on position gives that order without recursion, so a chain of
+any length backpropagates.
+
+The tape is not a global list: each tensor holds its producer and each node
+its inputs' producers, so a graph nobody differentiates is freed by Python as
+soon as its tensors go, and an evaluation loop without `no_grad` stays flat.
+"""
+import heapq
+
+from . import grad_mode
+from .function import FREED_MESSAGE
+
+
+def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None):
+    """Backpropagate `output_grads` from `outputs`.
+
+    Without `inputs`, gradients are accumulated into the `.grad` of every
+    leaf that requires grad. With `inputs`, only the nodes between outputs and
+    inputs run, nothing is accumulated, and the gradient reaching each input
+    is returned (None where none arrives).
+    """
+    from ..ops.shape import sum_to
+
+    targets = None if inputs is None else _targets(inputs)
+    needed = None if inputs is None else _nodes_leading_to(outputs, targets)
+    captured = {}
+    pending = {}  # node -> gradient of each of its outputs, summed over consumers
+    heap = []
+    fresh_leaf_arrays = set()
+
+    def deliver(edge, grad):
+        node, leaf = edge
+        if node is None:
+            if targets is None:
+                _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays)
+            elif id(leaf) in targets:
+                key = id(leaf)
+                captured[key] = grad if key not in captured else captured[key] + grad
+            return
+        index = leaf
+        if needed is not None and node not in needed:
+            return
+        grads = pending.get(node)
+        if grads is None:
+            grads = pending[node] = [None] * len(node.output_shapes)
+            heapq.heappush(heap, (-node.position, id(node), node))
+        grads[index] = grad if grads[index] is None else grads[index] + grad
+
+    previous_mode = grad_mode._enabled
+    grad_mode._enabled = create_graph
+    try:
+        for output, grad in zip(outputs, output_grads):
+            fresh_leaf_arrays.add(id(grad.array))  # the caller's array: never adopt it as a .grad
+            if output.grad_fn is None:
+                deliver((None, output), grad)
+            else:
+                deliver((output.grad_fn, output._output_index), grad)
+
+        while heap:
+            node = heapq.heappop(heap)[2]
+            grads = pending.pop(node)
+            if targets is not None:
+                for index, grad in enumerate(grads):
+                    if (id(node), index) in targets and grad is not None:
+                        captured[(id(node), index)] = grad
+            _keep_retained_grads(node, grads)
+            input_grads = _call_backward(node, grads)
+            if not retain_graph:
+                node.release()
+            for edge, shape, grad in zip(node.edges, node.input_shapes, input_grads):
+                if edge is None or grad is None:
+                    continue
+                if grad.array.shape != shape:
+                    grad = sum_to(grad, shape)
+                deliver(edge, grad)
+    finally:
+        grad_mode._enabled = previous_mode
+
+    if targets is None:
+        return None
+    return [captured.get(_key(t)) for t in inputs]
+
+
+def _call_backward(node, grads):
+    """Run one node's backward, materialising zeros for outputs that got no gradient."""
+    if node._freed:
+        raise RuntimeError(FREED_MESSAGE)
+    if any(g is None for g in grads):
+        from ..tensor import Tensor
+
+        xp = next(g for g in grads if g is not None).xp
+        grads = [Tensor(xp.zeros(shape, dtype)) if g is None else g
+                 for g, (shape, dtype) in zip(grads, node.output_shapes)]
+    input_grads = node.function.backward(node, *grads)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.edges):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.edges)}, got {len(input_grads)})")
+    return input_grads
+
+
+def _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays):
+    """Add a gradient into `leaf.grad`, as PyTorch's AccumulateGrad does.
+
+    Later passes add into `.grad` in place, so `.grad` must own its memory.
+    The incoming array may be shared: the same gradient can travel along
+    several edges (`x + x`), or be a view of one that does (`reshape`), or
+    be the caller's own. It is adopted only when it is a fresh array seen for
+    the first time in this pass; otherwise it is copied.
+    """
+    from ..tensor import Tensor
+
+    if create_graph:
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    array = grad.array
+    if leaf.grad is None:
+        if id(array) in fresh_leaf_arrays or array.base is not None or not array.flags.writeable:
+            array = array.copy()
+        fresh_leaf_arrays.add(id(array))
+        leaf.grad = Tensor(array)
+    elif leaf.grad.grad_fn is not None or leaf.grad.array.shape != array.shape:
+        leaf.grad = Tensor((leaf.grad + grad).array)
+    else:
+        leaf.grad.array += array
+        leaf.grad._version_counter[0] += 1
+
+
+def _keep_retained_grads(node, grads):
+    """Store the gradient of outputs whose tensors asked for `retain_grad()`."""
+    if not node._retained:
+        return
+    from ..tensor import Tensor
+
+    for index, tensor_ref in node._retained.items():
+        tensor = tensor_ref()
+        if tensor is not None and grads[index] is not None:
+            grad = grads[index]
+            tensor.grad = Tensor(grad.array.copy()) if tensor.grad is None else tensor.grad + grad
+
+
+def _key(tensor):
+    return id(tensor) if tensor.grad_fn is None else (id(tensor.grad_fn), tensor._output_index)
+
+
+def _targets(inputs):
+    return {_key(t) for t in inputs}
+
+
+def _nodes_leading_to(outputs, targets):
+    """The nodes on some path from `outputs` to a target: the only ones `grad` must run."""
+    reachable, stack = {}, [o.grad_fn for o in outputs if o.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in reachable:
+            continue
+        reachable[id(node)] = node
+        stack.extend(edge[0] for edge in node.edges if edge is not None and edge[0] is not None)
+
+    needed = set()
+    # Inputs always sit at lower positions than their consumers, so one pass
+    # in increasing position settles each node after all of its inputs.
+    for node in sorted(reachable.values(), key=lambda n: n.position):
+        leads = any((id(node), i) in targets for i in range(len(node.output_shapes)))
+        for edge in node.edges:
+            if leads or edge is None:
+                continue
+            producer, leaf_or_index = edge
+            leads = (id(leaf_or_index) in targets) if producer is None else producer in needed
+        if leads:
+            needed.add(node)
+    return needed

@@ -1,0 +1,222 @@
+"""The backend: which array library holds a tensor's numbers, and of what type.
+
+A tensor's numbers live in a NumPy array on the CPU or a CuPy array on a GPU.
+Ops never import either library: they ask `array_module(array)` for the module
+that owns their inputs (`xp`, as NumPy and CuPy both call it), so one
+implementation of every op serves both devices.
+
+This file also defines the dtypes (`minigrad.float32`, ...) and devices
+(`'cpu'`, `'cuda:0'`) that the public API names, following PyTorch.
+"""
+import numpy
+
+# ---------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------
+
+
+class DType:
+    """A tensor element type, printed as PyTorch prints its own (`minigrad.float32`)."""
+
+    __slots__ = ("name", "numpy", "is_floating_point")
+
+    def __init__(self, name):
+        self.name = name
+        self.numpy = numpy.dtype(name)
+        self.is_floating_point = self.numpy.kind == "f"
+
+    def __repr__(self):
+        return f"minigrad.{self.name}"
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+
+float32 = DType("float32")
+float64 = DType("float64")
+float16 = DType("float16")
+int64 = DType("int64")
+int32 = DType("int32")
+uint8 = DType("uint8")
+bool_ = DType("bool")
+
+_DTYPES = {d.numpy: d for d in (float32, float64, float16, int64, int32, uint8, bool_)}
+default_float = float32
+
+
+def _dtype_by_name(name):
+    return _DTYPES[numpy.dtype(name)]
+
+
+def dtype_of(array):
+    """The minigrad dtype of an array's elements."""
+    try:
+        return _DTYPES[array.dtype]
+    except KeyError:
+        raise TypeError(f"minigrad has no dtype for arrays of {array.dtype}") from None
+
+
+def numpy_dtype(dtype):
+    """Accept a minigrad dtype, a NumPy dtype, a Python type or a name; return the NumPy dtype."""
+    if isinstance(dtype, DType):
+        return dtype.numpy
+    if dtype is float:
+        return default_float.numpy
+    if dtype is int:
+        return int64.numpy
+    if dtype is bool:
+        return bool_.numpy
+    return numpy.dtype(dtype)
+
+
+def as_array(data, dtype=None):
+    """Turn Python data or NumPy scalars into a NumPy array with PyTorch's dtype rules.
+
+    Python floats become float32 (the default float), Python ints int64 and
+    bools bool; an existing NumPy array keeps its dtype unless one is given.
+    """
+    if dtype is not None:
+        return numpy.asarray(data, dtype=numpy_dtype(dtype))
+    array = numpy.asarray(data)
+    if not isinstance(data, (numpy.ndarray, numpy.generic)):
+        if array.dtype.kind == "f":
+            array = array.astype(default_float.numpy)
+        elif array.dtype.kind in "iu":
+            array = array.astype(numpy.int64)
+    return array
+
+
+def result_float_dtype(*arrays_or_scalars):
+    """The dtype PyTorch gives a floating-point result: float64 only if an input is float64."""
+    for a in arrays_or_scalars:
+        if getattr(a, "dtype", None) == numpy.float64:
+            return numpy.dtype(numpy.float64)
+    return default_float.numpy
+
+
+# ---------------------------------------------------------------------------
+# devices
+# ---------------------------------------------------------------------------
+
+
+class Device:
+    """Where a tensor lives: `Device('cpu')`, `Device('cuda')`, `Device('cuda:1')`."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec, index=None):
+        if isinstance(spec, Device):
+            spec, index = spec.type, spec.index
+        spec = str(spec)
+        if ":" in spec:
+            spec, _, number = spec.partition(":")
+            index = int(number)
+        if spec not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
+        if spec == "cuda" and index is None:
+            index = 0
+        self.type = spec
+        self.index = index if spec == "cuda" else None
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = Device(other)
+        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+cpu = Device("cpu")
+_cupy = None
+
+
+def cupy_module():
+    """CuPy, imported on first use so that CPU-only machines never pay for it."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as error:
+            raise RuntimeError(
+                "CUDA tensors need CuPy: pip install 'minigrad[gpu]' (and an NVIDIA GPU)") from error
+        _cupy = cupy
+    return _cupy
+
+
+def cuda_is_available():
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        return cupy_module().cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001 - a missing driver raises CUDA's own error types
+        return False
+
+
+def cuda_device_count():
+    return cupy_module().cuda.runtime.getDeviceCount() if cuda_is_available() else 0
+
+
+def array_module(array):
+    """NumPy for CPU arrays, CuPy for GPU arrays: the `xp` every op computes with."""
+    if isinstance(array, numpy.ndarray):
+        return numpy
+    return cupy_module().get_array_module(array)
+
+
+def device_of(array):
+    if isinstance(array, numpy.ndarray):
+        return cpu
+    return Device("cuda", array.device.id)
+
+
+def array_types():
+    """The array classes a tensor may hold (CuPy's only once CuPy has been loaded)."""
+    return (numpy.ndarray,) if _cupy is None else (numpy.ndarray, _cupy.ndarray)
+
+
+def move_to(array, device):
+    """Copy an array to a device (a no-op when it is already there)."""
+    device = Device(device)
+    if device.type == "cpu":
+        return array if isinstance(array, numpy.ndarray) else array.get()
+    cupy = cupy_module()
+    with cupy.cuda.Device(device.index):
+        return cupy.asarray(array)
+
+
+def scatter_add(xp, target, index, values):
+    """target[index] += values, adding repeated indices up (NumPy's ufunc.at; cupyx on GPUs)."""
+    if xp is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)
+
+
+def format_array(array, prefix):
+    """An array's numbers as PyTorch prints them: `[[1., 2.], [3., 4.]]`."""
+    return numpy.array2string(move_to(array, cpu), separator=", ", prefix=prefix,
+                              threshold=1000, edgeitems=3)
+
+
+def new_generator(device, seed=None):
+    """A random generator on a device: NumPy's on the CPU, CuPy's on a GPU."""
+    if device.type == "cpu":
+        return numpy.random.default_rng(seed)
+    cupy = cupy_module()
+    with cupy.cuda.Device(device.index):
+        return cupy.random.default_rng(seed)
+
+
+def module_for(device):
+    """The array module that makes arrays on a device."""
+    return numpy if Device(device).type == "cpu" else cupy_module()

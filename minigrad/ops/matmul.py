@@ -1,0 +1,58 @@
+"""Matrix product, with PyTorch's rules for 1-D operands and batch broadcasting.
+
+    C = A @ B        dL/dA = dL/dC @ Bᵀ,    dL/dB = Aᵀ @ dL/dC
+
+over the last two axes; leading (batch) axes broadcast, and the engine sums
+each gradient back over the batch axes its input did not have. A 1-D operand
+is a row (on the left) or a column (on the right) that is dropped again from
+the result.
+"""
+from ..autograd.function import Function
+from .elementwise import promote
+
+
+class MatMul(Function):
+    """a @ b.   d/da = grad @ bᵀ,  d/db = aᵀ @ grad"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.array @ b.array
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Treat 1-D operands as a row (left) or a column (right), as the forward did.
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g2 = grad.unsqueeze(-2) if a.ndim == 1 else grad
+        g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = g2 @ b2.transpose(-1, -2)
+            grad_a = grad_a.squeeze(-2) if a.ndim == 1 else grad_a
+        if ctx.needs_input_grad[1]:
+            grad_b = a2.transpose(-1, -2) @ g2
+            grad_b = grad_b.squeeze(-1) if b.ndim == 1 else grad_b
+        return grad_a, grad_b
+
+
+def matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{b.ndim}D")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        rows = "x".join(map(str, a.shape))
+        cols = "x".join(map(str, b.shape))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows} and {cols})")
+    if a.array.dtype != b.array.dtype:
+        a, b = promote(a, b)
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: batch dimensions of shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+            "broadcast together") from None

@@ -1,0 +1,321 @@
+"""`Tensor`: an array, plus what autograd needs to know about it.
+
+A tensor holds its numbers in `array` (a NumPy or CuPy array), and for
+autograd:
+  requires_grad   whether gradients should flow to it
+  grad_fn         the tape node of the op that made it (None for a leaf)
+  grad            for leaves that require grad: the accumulated gradient
+
+Its math, reductions and shape methods are the ops in `minigrad/ops/`,
+attached to the class there, so `x.exp()` and `mg.exp(x)` are one code path.
+Here live the rest: attributes, conversions, `backward`, and the in-place
+updates optimisers use.
+"""
+import weakref
+
+from . import backend
+from .autograd import grad_mode
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it."""
+
+    __slots__ = ("array", "grad", "grad_fn", "_requires_grad", "_output_index",
+                 "_version_counter", "__weakref__")
+    # NumPy must hand `ndarray * tensor` to Tensor.__rmul__ rather than loop over the tensor.
+    __array_priority__ = 1000
+
+    def __init__(self, array, requires_grad=False):
+        if not isinstance(array, backend.array_types()):
+            array = backend.as_array(array.array if isinstance(array, Tensor) else array)
+        self.array = array
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self._output_index = 0
+        self._version_counter = [0]  # shared with views, bumped by in-place updates
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- attributes ----------------------------------------------------------
+
+    @property
+    def xp(self):
+        """The array module (NumPy or CuPy) that owns this tensor's array."""
+        return backend.array_module(self.array)
+
+    @property
+    def shape(self):
+        return self.array.shape
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    def dim(self):
+        return self.array.ndim
+
+    def size(self, dim=None):
+        return self.array.shape if dim is None else self.array.shape[dim]
+
+    def numel(self):
+        return self.array.size
+
+    def __len__(self):
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    @property
+    def dtype(self):
+        return backend.dtype_of(self.array)
+
+    @property
+    def device(self):
+        return backend.device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def is_floating_point(self):
+        return self.array.dtype.kind == "f"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self.array.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(this tensor is {self.dtype})")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def _version(self):
+        return self._version_counter[0]
+
+    @property
+    def data(self):
+        """The same numbers as a tensor outside the graph (PyTorch's `.data`)."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else backend.as_array(value)
+
+    # -- conversions ---------------------------------------------------------
+
+    def item(self):
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return self.array.reshape(()).item()
+
+    def tolist(self):
+        return backend.move_to(self.array, backend.cpu).tolist()
+
+    def numpy(self):
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        if self.device.type != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first.")
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        array = backend.move_to(self.array, backend.cpu)
+        return array if dtype is None else array.astype(dtype)
+
+    def detach(self):
+        """The same numbers, cut from the graph; shares memory and version counter."""
+        out = Tensor(self.array)
+        out._version_counter = self._version_counter
+        return out
+
+    def retain_grad(self):
+        """Keep `.grad` for this non-leaf tensor after backward, as in PyTorch."""
+        if self.grad_fn is None:
+            return
+        if self.grad_fn._retained is None:
+            self.grad_fn._retained = {}
+        self.grad_fn._retained[self._output_index] = weakref.ref(self)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        body = backend.format_array(self.array, prefix="tensor(")
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.array.dtype not in (backend.float32.numpy, backend.int64.numpy, backend.bool_.numpy):
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # -- autograd ------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
+        from .autograd.tape import run_backward
+
+        if not self._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self.array.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (this tensor has "
+                    f"shape {tuple(self.shape)}); pass gradient= to backward")
+            gradient = Tensor(self.xp.ones_like(self.array))
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor(gradient)
+        if gradient.shape != self.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {tuple(gradient.shape)} and "
+                f"output[0] has a shape of {tuple(self.shape)}.")
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], [gradient], retain_graph, create_graph)
+
+    # -- in-place updates (what optimisers use) --------------------------------
+
+    def _begin_inplace(self, *others):
+        """Refuse an in-place change that would corrupt a recorded graph; else bump the version."""
+        if grad_mode._enabled:
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation. "
+                    "Wrap the update in `with mg.no_grad():`.")
+            if self.grad_fn is not None or any(
+                    isinstance(o, Tensor) and o._requires_grad for o in others):
+                raise RuntimeError(
+                    "minigrad does not record in-place operations on tensors that are part of a "
+                    "graph: use the out-of-place form (x = x + y) or run it under mg.no_grad().")
+        self._version_counter[0] += 1
+
+    def _operand(self, other):
+        return other.array if isinstance(other, Tensor) else other
+
+    def add_(self, other, alpha=1):
+        self._begin_inplace(other)
+        other = self._operand(other)
+        self.array += other if alpha == 1 else alpha * other
+        return self
+
+    def sub_(self, other, alpha=1):
+        self._begin_inplace(other)
+        other = self._operand(other)
+        self.array -= other if alpha == 1 else alpha * other
+        return self
+
+    def mul_(self, other):
+        self._begin_inplace(other)
+        self.array *= self._operand(other)
+        return self
+
+    def div_(self, other):
+        self._begin_inplace(other)
+        self.array /= self._operand(other)
+        return self
+
+    def pow_(self, exponent):
+        self._begin_inplace(exponent)
+        self.array **= self._operand(exponent)
+        return self
+
+    def clamp_(self, min=None, max=None):
+        self._begin_inplace()
+        self.xp.clip(self.array, min, max, out=self.array)
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        self._begin_inplace(value)
+        self.array[...] = self._operand(value)
+        return self
+
+    def copy_(self, source):
+        self._begin_inplace(source)
+        array = self._operand(source)
+        self.array[...] = backend.move_to(array, self.device) if hasattr(array, "shape") else array
+        return self
+
+    def uniform_(self, low=0.0, high=1.0):
+        from .random import uniform_array
+
+        self._begin_inplace()
+        self.array[...] = uniform_array(self.shape, low, high, self.array.dtype, self.device)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        from .random import normal_array
+
+        self._begin_inplace()
+        self.array[...] = normal_array(self.shape, mean, std, self.array.dtype, self.device)
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def __setitem__(self, index, value):
+        from .ops.shape import array_index
+
+        self._begin_inplace(value)
+        self.array[array_index(index, self.xp)] = self._operand(value)
+
+
+def as_output(value):
+    """Wrap what a Function's forward returned as a fresh tensor."""
+    if isinstance(value, Tensor):
+        # An input handed back unchanged must not have its own grad_fn overwritten.
+        return Tensor(value.array) if value._requires_grad else value
+    return Tensor(value)
