@@ -1,0 +1,37 @@
+"""The shape of one row of the parity table (see op_table.py).
+
+An entry says how to call one public op in minigrad and in torch, which
+inputs are valid, and what is promised about it. The generic tests in
+test_parity.py run every entry the same way.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+
+@dataclass
+class OpEntry:
+    # The public names this entry checks, e.g. ("exp", "Tensor.exp") or
+    # ("nn.functional.conv2d",). The coverage test requires every public op to
+    # appear in some entry's `covers`.
+    covers: tuple
+    # call(lib, *tensors) -> tensor: the same code runs with lib = minigrad and
+    # lib = torch, e.g. `lambda lib, x: lib.exp(x)` or
+    # `lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2)`.
+    call: Callable
+    # A hypothesis strategy drawing a tuple of float64 NumPy arrays, the
+    # differentiable inputs (converted to each dtype by the tests).
+    inputs: Callable
+    # Extra non-differentiable arguments drawn alongside (e.g. integer targets):
+    # a strategy of a tuple of NumPy arrays passed after the inputs, unchanged.
+    constants: Optional[Callable] = None
+    grad: bool = True             # check first derivatives (vs torch, and gradcheck)
+    second_order: bool = False    # check second derivatives (vs torch, and gradgradcheck)
+    rtol: dict = field(default_factory=lambda: {"float32": 1e-5, "float64": 1e-10})
+    atol: dict = field(default_factory=lambda: {"float32": 1e-6, "float64": 1e-12})
+    # Why a tolerance is wider than the default, when it is (required then).
+    tolerance_reason: str = ""
+    name: str = ""
+
+    def __post_init__(self):
+        if not self.name:
+            self.name = self.covers[0]
