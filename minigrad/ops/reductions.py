@@ -4,6 +4,7 @@ A reduction's backward spreads the gradient back over the dimensions it
 removed: `expand_back` reshapes it to the kept-dimension shape and
 broadcasts it to the input's shape.
 """
+import builtins
 from collections import namedtuple
 
 from ..autograd.function import Function
@@ -18,12 +19,13 @@ def normalize_dims(dim, ndim):
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    low, high = -max(ndim, 1), max(ndim, 1) - 1
+    rank = builtins.max(ndim, 1)  # this module's own max() shadows the builtin
+    low, high = -rank, rank - 1
     for d in dims:
         if not low <= d <= high:
             raise IndexError(
                 f"Dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
-    return tuple(sorted(d % max(ndim, 1) for d in dims)) if ndim else ()
+    return tuple(sorted(d % rank for d in dims)) if ndim else ()
 
 
 def kept_shape(shape, dims):
