@@ -1,0 +1,184 @@
+"""`Optimizer`: what every optimiser shares.
+
+An optimiser holds its parameters in groups (`param_groups`): each group is a
+dict with the list of parameters under "params" and its own hyperparameters
+("lr", "momentum", ...), so that, say, biases can learn at a different rate
+from weights. What an optimiser remembers about a parameter between steps (a
+momentum buffer, Adam's moment estimates) is that parameter's `state`.
+
+`step()` visits every parameter that has a gradient and hands it to the
+subclass's `_update`, which changes the parameter's array in place. The update
+works on the raw arrays, so nothing is recorded for autograd; each update bumps
+the parameter's version counter so that a graph which saved the old values
+refuses to backpropagate through them.
+
+`state_dict()` uses PyTorch's layout, with parameters replaced by their
+position across all groups:
+    {'state': {0: {'momentum_buffer': tensor(...)}, ...},
+     'param_groups': [{'lr': 0.1, ..., 'params': [0, 1]}, ...]}
+"""
+from ..autograd import enable_grad, no_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter state, `step`, `zero_grad`, saving and loading.
+
+    Subclasses pass their hyperparameters' defaults to `__init__`, check them in
+    `_validate(group)` and implement `_update(param, state, group)`.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor")
+        param_groups = ordered_list(params)
+        if not param_groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters, with options overriding the optimiser's defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else ordered_list(params)
+        for param in params:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
+                                 "optimize the leaf tensors it was computed from")
+        # Membership by id: `p in list` would compare tensors elementwise.
+        ids = [id(param) for param in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        known = {id(param) for group in self.param_groups for param in group["params"]}
+        if not known.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+
+        group = {**self.defaults, **param_group, "params": params}
+        self._validate(group)
+        self.param_groups.append(group)
+
+    def _validate(self, group):
+        """Raise ValueError for a hyperparameter out of range; subclasses extend it."""
+        if not group["lr"] >= 0.0:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+
+    def _update(self, param, state, group):
+        """Change `param.array` in place, using `param.grad` and the parameter's `state` dict."""
+        raise NotImplementedError
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; return what `closure` returned, if given.
+
+        `closure` re-evaluates the model and returns the loss (with gradients
+        recorded even inside `no_grad`), for optimisers that need it.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                self._update(param, self.state.setdefault(param, {}), group)
+                param._version_counter[0] += 1
+        return loss
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set them to None (the default) or fill them with zeros in place."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                    continue
+                if param.grad.grad_fn is not None:
+                    # A gradient made with create_graph=True: zero it without touching its graph.
+                    param.grad = param.grad.detach()
+                with no_grad():
+                    param.grad.zero_()
+
+    def state_dict(self):
+        """The optimiser's state and hyperparameters, parameters named by index (torch's layout).
+
+        As in torch, the state tensors are the optimiser's own, not copies: use
+        `copy.deepcopy` on the result to keep a snapshot while training goes on.
+        """
+        index_of = {}
+        param_groups = []
+        for group in self.param_groups:
+            saved = {key: value for key, value in group.items() if key != "params"}
+            saved["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
+            param_groups.append(saved)
+        state = {index_of[id(param)]: dict(param_state)
+                 for param, param_state in self.state.items() if param_state}
+        return {"state": state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict):
+        """Take state and hyperparameters from `state_dict()` output, for the same parameter layout.
+
+        The state is copied onto each parameter's device and into its dtype.
+        """
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, but the optimizer "
+                f"has {len(self.param_groups)}")
+        param_of = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} has {len(saved['params'])} "
+                    f"parameters, but the optimizer's has {len(group['params'])}")
+            param_of.update(zip(saved["params"], group["params"]))
+
+        self.state = {}
+        for index, saved_state in state_dict["state"].items():
+            param = param_of[index]
+            self.state[param] = {
+                key: value.to(param, copy=True) if isinstance(value, Tensor) else value
+                for key, value in saved_state.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            group.update({key: value for key, value in saved.items() if key != "params"})
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def ordered_list(params):
+    """`params` as a list; a set is refused, since state_dict() names parameters by position."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                        "but the ordering of tensors in sets will change between runs. "
+                        "Please use a list instead.")
+    return list(params)
+
+
+def gradient_with_decay(param, weight_decay, maximize, out=None):
+    """The g that SGD and Adam start from: the gradient (negated to maximize) plus weight_decay·θ.
+
+    With neither option this is `param.grad`'s own array, which the caller must
+    not write to; otherwise it is computed into `out` (a new array if None).
+    """
+    xp, grad = param.xp, param.grad.array
+    if weight_decay != 0:
+        g = xp.multiply(param.array, weight_decay, out=out)
+        return xp.subtract(g, grad, out=g) if maximize else xp.add(g, grad, out=g)
+    return xp.negative(grad, out=out) if maximize else grad
