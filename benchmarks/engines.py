@@ -6,20 +6,41 @@ inference. The worker times it; every engine gets the same weights and the
 same batches, so all of them compute the same numbers.
 
 PyTorch and minigrad share one engine, ``FrameworkEngine``: minigrad mirrors
-PyTorch's API, so the same lines drive both. Only synchronising a GPU and
-reading its peak memory differ.
+PyTorch's API, ``cuda.synchronize()`` included, so the same lines drive both.
+Only the GPU's name and peak memory are read differently.
 
 This module is imported only inside a worker process, after the thread
 count is fixed in the environment: importing NumPy or torch earlier would
 start their thread pools with the wrong size.
 """
 
+import functools
 import importlib
 
 from benchmarks import numpy_floor
 from benchmarks.networks import LEARNING_RATE, NETWORKS
 
 IMPLEMENTATIONS = ("floor", "torch-cpu", "torch-cuda", "minigrad-cpu", "minigrad-cuda")
+
+
+def library_problem(library_name):
+    """Why ``torch`` or ``minigrad`` cannot run the benchmarks here, or None if it can.
+
+    Importing is not enough while a library is being written: it must also
+    build every network and offer what a training step uses.
+    """
+    try:
+        lib = importlib.import_module(library_name)
+        for submodule in ("nn", "nn.functional", "optim"):
+            importlib.import_module(f"{library_name}.{submodule}")
+        for build in NETWORKS.values():
+            build(lib.nn)
+        for name in ("from_numpy", "no_grad", "nn.functional.cross_entropy", "optim.SGD", "cuda.is_available",
+                     "cuda.synchronize"):
+            functools.reduce(getattr, name.split("."), lib)
+    except Exception as error:  # whatever breaks, there is nothing to benchmark: say why
+        return f"{library_name} cannot run the benchmarks: {error!r}"
+    return None
 
 
 def make_engine(implementation, network, state, threads):
@@ -62,8 +83,8 @@ class FloorEngine:
 class FrameworkEngine:
     """PyTorch or minigrad, through the API they share.
 
-    ``library`` is the top-level module (``torch`` or ``minigrad``); a
-    training step is exactly the tutorials' loop body.
+    Subclasses name the library (``torch`` or ``minigrad``) in
+    ``library_name``; a training step is exactly the tutorials' loop body.
     """
 
     library_name = None
@@ -97,6 +118,11 @@ class FrameworkEngine:
         with self.lib.no_grad():
             return self.functional.cross_entropy(self.model(images), labels).item()
 
+    def synchronize(self):
+        """Wait for queued GPU kernels, so that a timing covers the work and not just its launch."""
+        if self.device == "cuda":
+            self.lib.cuda.synchronize()
+
 
 class TorchEngine(FrameworkEngine):
     library_name = "torch"
@@ -107,11 +133,6 @@ class TorchEngine(FrameworkEngine):
         torch.set_num_threads(threads)
         super().__init__(network, state, device)
         self.device_name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
-
-    def synchronize(self):
-        """Wait for queued CUDA kernels, so that a timing covers the work and not just its launch."""
-        if self.device == "cuda":
-            self.lib.cuda.synchronize()
 
     def peak_device_bytes(self):
         return self.lib.cuda.max_memory_allocated() if self.device == "cuda" else None
@@ -127,13 +148,6 @@ class MinigradEngine(FrameworkEngine):
             import cupy
 
             self.device_name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"].decode()
-
-    def synchronize(self):
-        """Wait for queued CuPy kernels, so that a timing covers the work and not just its launch."""
-        if self.device == "cuda":
-            import cupy
-
-            cupy.cuda.Device().synchronize()
 
     def peak_device_bytes(self):
         """Bytes held by CuPy's memory pool, which keeps what it once allocated: its high-water mark."""

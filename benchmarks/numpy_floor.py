@@ -133,7 +133,9 @@ def conv2d(x, weight, bias, padding=0):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), stride 1.
 
     Returns the output (N, O, Ho, Wo) and the columns, which the backward
-    pass needs for dL/dW.
+    pass needs for dL/dW. The output is a transposed view of the matmul's
+    (O, N, Ho, Wo) result; the elementwise layers after it keep that memory
+    order, so the backward's transpose back to (O, N*Ho*Wo) costs no copy.
     """
     n, _, h, w = x.shape
     out_channels, _, kh, kw = weight.shape

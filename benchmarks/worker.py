@@ -15,17 +15,17 @@ A task is a JSON object; the worker writes its result as JSON to the task's
 - ``scaling``: time training steps of one network across batch sizes.
 """
 
+import importlib
 import json
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks import numpy_floor
-from benchmarks.engines import IMPLEMENTATIONS, make_engine
+from benchmarks.engines import IMPLEMENTATIONS, library_problem, make_engine
 from benchmarks.networks import IMAGE_SHAPE, MNIST_TRAIN_IMAGES, NUM_CLASSES, WORKLOADS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,33 +42,22 @@ def probe(task):
     versions = {"numpy": np.__version__}
     available = ["floor"]
     unavailable = {}
-    try:
-        import torch
-
-        versions["torch"] = torch.__version__
-        available.append("torch-cpu")
-        if torch.cuda.is_available():
-            available.append("torch-cuda")
+    for library in ("torch", "minigrad"):
+        problem = library_problem(library)
+        if problem is not None:
+            unavailable[f"{library}-cpu"] = unavailable[f"{library}-cuda"] = problem
+            continue
+        module = importlib.import_module(library)
+        versions[library] = module.__version__
+        available.append(f"{library}-cpu")
+        if module.cuda.is_available():
+            available.append(f"{library}-cuda")
         else:
-            unavailable["torch-cuda"] = "torch.cuda.is_available() is False"
-    except ImportError as error:
-        unavailable["torch-cpu"] = unavailable["torch-cuda"] = f"cannot import torch: {error}"
-    try:
-        import minigrad
-        import minigrad.nn.functional  # noqa: F401  (the engine uses nn, functional and optim)
-        import minigrad.optim  # noqa: F401
-    except ImportError as error:
-        unavailable["minigrad-cpu"] = unavailable["minigrad-cuda"] = f"minigrad.nn is not usable yet: {error!r}"
-    else:
-        versions["minigrad"] = getattr(minigrad, "__version__", "unknown")
-        available.append("minigrad-cpu")
-        if minigrad.cuda.is_available():
-            import cupy
+            unavailable[f"{library}-cuda"] = f"{library}.cuda.is_available() is False"
+    if "minigrad-cuda" in available:
+        import cupy
 
-            versions["cupy"] = cupy.__version__
-            available.append("minigrad-cuda")
-        else:
-            unavailable["minigrad-cuda"] = "minigrad.cuda.is_available() is False"
+        versions["cupy"] = cupy.__version__
     return {"versions": versions, "available": [i for i in IMPLEMENTATIONS if i in available],
             "unavailable": unavailable}
 
@@ -152,7 +141,10 @@ def time_once(run, synchronize):
 
 
 def random_batch(batch, seed):
-    """Standard-normal float32 images and uniform labels: the same for every implementation."""
+    """Standard-normal float32 images and uniform labels: the same for every implementation.
+
+    The generator is seeded with seed + 1 to keep it apart from the initial weights' stream.
+    """
     rng = np.random.default_rng(seed + 1)
     images = rng.standard_normal((batch,) + IMAGE_SHAPE, dtype=np.float32)
     return images, rng.integers(0, NUM_CLASSES, size=batch)
@@ -174,7 +166,8 @@ def epoch_data(quick, seed):
             images, labels = MNIST(root=root, train=True, download=False).arrays()
             return images, labels, "MNIST training set"
         except (ImportError, OSError) as error:
-            print(f"MNIST unavailable, timing the epoch on random data instead: {error}", file=sys.stderr)
+            images, labels = random_batch(MNIST_TRAIN_IMAGES, seed)
+            return images, labels, f"random (MNIST unavailable: {str(error).splitlines()[0]})"
     images, labels = random_batch(MNIST_TRAIN_IMAGES, seed)
     return images, labels, "random"
 
