@@ -136,6 +136,7 @@ class Device:
 
 
 cpu = Device("cpu")
+ndarray = numpy.ndarray
 _cupy = None
 
 
@@ -220,3 +221,8 @@ def new_generator(device, seed=None):
 def module_for(device):
     """The array module that makes arrays on a device."""
     return numpy if Device(device).type == "cpu" else cupy_module()
+
+
+def cupy_loaded():
+    """Whether any array could be a CuPy array yet (until then every array is NumPy's)."""
+    return _cupy is not None

@@ -26,7 +26,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, array, requires_grad=False):
-        if not isinstance(array, backend.array_types()):
+        if type(array) is not backend.ndarray and not isinstance(array, backend.array_types()):
             array = backend.as_array(array.array if isinstance(array, Tensor) else array)
         self.array = array
         self.grad = None

@@ -23,6 +23,11 @@ class OpEntry:
     inputs: Callable
     # Extra non-differentiable arguments drawn alongside (e.g. integer targets):
     # a strategy of a tuple of NumPy arrays passed after the inputs, unchanged.
+    # It may also be a function of the drawn input arrays returning that
+    # strategy, when the constants depend on them (a dim within the input's
+    # rank, targets as many as the input's rows); the tuple may then hold
+    # Python values too (a dim, a keepdim flag). Turn an array into a tensor on
+    # the inputs' device with `constant(lib, array, like)` below.
     constants: Optional[Callable] = None
     grad: bool = True             # check first derivatives (vs torch, and gradcheck)
     second_order: bool = False    # check second derivatives (vs torch, and gradgradcheck)
@@ -31,7 +36,16 @@ class OpEntry:
     # Why a tolerance is wider than the default, when it is (required then).
     tolerance_reason: str = ""
     name: str = ""
+    # Why the inputs sit where the op is not differentiable, when they do on
+    # purpose (ties in max): first derivatives are then compared with torch's
+    # choice of subgradient only, as finite differences straddle the kink.
+    kink: str = ""
 
     def __post_init__(self):
         if not self.name:
             self.name = self.covers[0]
+
+
+def constant(lib, array, like):
+    """A drawn constant (a NumPy array) as a `lib` tensor on the device of the tensor `like`."""
+    return lib.tensor(array, device=like.device)

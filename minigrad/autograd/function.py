@@ -26,6 +26,8 @@ back to each input's shape here, once, not in every op (MyGrad's idea).
 """
 import itertools
 
+from .. import backend
+from .. import tensor as tensor_module  # tensor.py imports this package: resolve Tensor at call time
 from . import grad_mode
 
 _positions = itertools.count()
@@ -64,9 +66,7 @@ class SavedTensor:
                 f"{self.version_counter[0]}; expected version {self.version} instead.")
         if self.tensor is not None:
             return self.tensor
-        from ..tensor import Tensor
-
-        output = Tensor(self.array)
+        output = tensor_module.Tensor(self.array)
         output._requires_grad = True
         output.grad_fn = node
         output._output_index = self.output_index
@@ -144,14 +144,11 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, as_output
-
-        record = grad_mode._enabled and any(
-            isinstance(a, Tensor) and a._requires_grad for a in args)
-        needs_input_grad = tuple(
-            isinstance(a, Tensor) and a._requires_grad for a in args) if record else ()
+        Tensor = tensor_module.Tensor
+        needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = grad_mode._enabled and True in needs_input_grad
         ctx = Node(cls, needs_input_grad)
-        if len(args) > 1:
+        if backend.cupy_loaded() and len(args) > 1:
             _check_same_device(args)
 
         previous, grad_mode._enabled = grad_mode._enabled, False
@@ -160,23 +157,23 @@ class Function:
         finally:
             grad_mode._enabled = previous
 
-        single = not isinstance(raw_outputs, tuple)
-        outputs = tuple(as_output(out) for out in ((raw_outputs,) if single else raw_outputs))
+        if type(raw_outputs) is tuple:
+            outputs = tuple(map(tensor_module.as_output, raw_outputs))
+        else:
+            outputs = (tensor_module.as_output(raw_outputs),)
         if cls.returns_view:
             outputs[0]._version_counter = args[0]._version_counter
         if record:
             _record(ctx, args, outputs)
-        return outputs[0] if single else outputs
+        return outputs if type(raw_outputs) is tuple else outputs[0]
 
 
 def _record(ctx, args, outputs):
     """Put the node on the tape: edges to its inputs, saved tensors, grad_fn on its outputs."""
-    from ..tensor import Tensor
-
     ctx.position = next(_positions)
     edges, shapes = [], []
-    for a in args:
-        if not isinstance(a, Tensor) or not a._requires_grad:
+    for a, needs_grad in zip(args, ctx.needs_input_grad):
+        if not needs_grad:
             edges.append(None)
             shapes.append(None)
             continue
@@ -204,8 +201,7 @@ def _record(ctx, args, outputs):
 
 
 def _check_same_device(args):
-    from ..tensor import Tensor
-
+    Tensor = tensor_module.Tensor
     array_types = {type(a.array) for a in args if isinstance(a, Tensor)}
     if len(array_types) < 2 and not any(t.__module__.startswith("cupy") for t in array_types):
         return

@@ -15,7 +15,7 @@ class GradcheckError(RuntimeError):
 
 
 def _as_tuple(value):
-    return value if isinstance(value, tuple) else (value,)
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 def _differentiable_inputs(inputs):
@@ -34,23 +34,20 @@ def _differentiable_inputs(inputs):
 
 def _numeric_jacobians(fn, inputs, wrt, eps):
     """Central differences: one (outputs numel) x (input numel) matrix per (output, input)."""
-    from .grad_mode import no_grad
-
-    with no_grad():
-        outputs = _as_tuple(fn(*inputs))
+    # Grad mode stays on: gradgradcheck's function differentiates inside.
+    outputs = _as_tuple(fn(*inputs))
     jacobians = [[None] * len(wrt) for _ in outputs]
     for j, x in enumerate(wrt):
-        x.array = x.xp.ascontiguousarray(x.array)
+        x.array = x.xp.ascontiguousarray(x.array).reshape(x.shape)  # 0-d stays 0-d
         flat = x.array.reshape(-1)  # a view: writing it perturbs x in place
         columns = []
         for k in range(flat.size):
             original = flat[k].item()
-            with no_grad():
-                flat[k] = original + eps
-                plus = [o.array.astype("float64").reshape(-1) for o in _as_tuple(fn(*inputs))]
-                flat[k] = original - eps
-                minus = [o.array.astype("float64").reshape(-1) for o in _as_tuple(fn(*inputs))]
-                flat[k] = original
+            flat[k] = original + eps
+            plus = [o.array.astype("float64").reshape(-1) for o in _as_tuple(fn(*inputs))]
+            flat[k] = original - eps
+            minus = [o.array.astype("float64").reshape(-1) for o in _as_tuple(fn(*inputs))]
+            flat[k] = original
             columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
         xp = x.xp
         for i in range(len(outputs)):

@@ -14,6 +14,7 @@ soon as its tensors go, and an evaluation loop without `no_grad` stays flat.
 """
 import heapq
 
+from .. import tensor as tensor_module
 from . import grad_mode
 from .function import FREED_MESSAGE
 
@@ -117,8 +118,6 @@ def _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays):
     be the caller's own. It is adopted only when it is a fresh array seen for
     the first time in this pass; otherwise it is copied.
     """
-    from ..tensor import Tensor
-
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
@@ -127,9 +126,9 @@ def _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays):
         if id(array) in fresh_leaf_arrays or array.base is not None or not array.flags.writeable:
             array = array.copy()
         fresh_leaf_arrays.add(id(array))
-        leaf.grad = Tensor(array)
+        leaf.grad = tensor_module.Tensor(array)
     elif leaf.grad.grad_fn is not None or leaf.grad.array.shape != array.shape:
-        leaf.grad = Tensor((leaf.grad + grad).array)
+        leaf.grad = tensor_module.Tensor((leaf.grad + grad).array)
     else:
         leaf.grad.array += array
         leaf.grad._version_counter[0] += 1

@@ -159,7 +159,8 @@ def _softmax_dim(x, dim):
 
     if dim is None:  # PyTorch's legacy choice when dim is omitted
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    return _dim(dim, x.ndim)
+    dim = _dim(dim, x.ndim)
+    return dim if x.ndim else None  # a 0-d array has no axis 0: reduce over all (one) element
 
 
 def softmax(x, dim=None):

@@ -154,7 +154,8 @@ def _shape_arg(shape):
 
 
 def _dim(dim, ndim):
-    if not -ndim <= dim < max(ndim, 1):
+    """`dim` as a non-negative axis; a 0-d tensor takes 0 or -1, as in PyTorch."""
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
     return dim % max(ndim, 1)

@@ -1,0 +1,15 @@
+"""minigrad.nn.functional: the layers and losses as plain functions, named and called as in
+torch.nn.functional.
+
+Each function lives with its family of ops in `minigrad/ops/` (the forward
+and the backward side by side); this module gathers them under PyTorch's names.
+"""
+from ..ops.activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from ..ops.convolution import avg_pool2d, conv2d, max_pool2d
+from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                          mse_loss, nll_loss)
+from ..ops.nn_ops import dropout, linear
+
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "linear",
+           "conv2d", "avg_pool2d", "max_pool2d", "dropout", "cross_entropy", "nll_loss",
+           "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]

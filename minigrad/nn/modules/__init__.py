@@ -1,0 +1,10 @@
+"""The layers of minigrad.nn, one family per file, as in torch.nn.modules."""
+from .activation import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .container import Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module
+from .pooling import AvgPool2d, MaxPool2d

@@ -1,0 +1,44 @@
+"""`Linear`: the fully connected layer."""
+import math
+
+from ... import creation
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b over the last axis of x, W of shape (out_features, in_features).
+
+    Initialised as in PyTorch: W from kaiming_uniform_ with a = √5, which is
+    U(-1/√in_features, 1/√in_features), and b from that same distribution.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype,
+                                               device=device))
+        if bias:
+            self.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise RuntimeError(f"{self!r}: expected input of shape (*, {self.in_features}), got "
+                               f"{tuple(input.shape)}")
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

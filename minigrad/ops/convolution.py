@@ -1,0 +1,332 @@
+"""Convolution and pooling: im2col, col2im, and the ops built on them.
+
+A 2-D convolution slides a kernel over an image. im2col turns the sliding
+into a matrix: column (n, i, j) holds the input patch under output pixel
+(i, j) of image n, so the convolution of a whole batch is one matrix product,
+and its derivatives are the derivatives of that product:
+
+    cols = im2col(x)                      (C·kh·kw, N·Ho·Wo)
+    Y    = W · cols + b                   W reshaped to (O, C·kh·kw), Y to (O, N·Ho·Wo)
+
+    dL/dW    = dL/dY · colsᵀ
+    dL/db    = Σ dL/dY over the batch and the pixels
+    dL/dcols = Wᵀ · dL/dY
+    dL/dx    = col2im(dL/dcols)
+
+im2col only copies numbers (a pixel lands in every patch that covers it), so
+its derivative is its adjoint, col2im, which adds each column entry back onto
+the pixel it came from; and col2im's derivative is im2col. Each is the
+other's backward, which is what makes second derivatives of a convolution work.
+
+Pooling reads the same patches, one channel at a time: average pooling sums
+each column, max pooling takes each column's largest entry.
+"""
+import math
+from typing import NamedTuple
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .shape import broadcast_to
+
+
+class Window(NamedTuple):
+    """How a kernel slides over the last two axes of an image; each field is a (rows, columns) pair."""
+
+    kernel: tuple
+    stride: tuple
+    padding: tuple   # added before each axis (and after it, as far as the windows reach)
+    dilation: tuple  # the spacing of the kernel's taps
+    output: tuple    # how many positions the kernel takes along each axis: the output's (Ho, Wo)
+
+
+def _pad_widths(window, height, width):
+    """(before, after) padding of each axis: `padding` before, and after as far as the windows reach."""
+    widths = []
+    for size, kernel, stride, padding, dilation, count in zip((height, width), *window):
+        reach = (count - 1) * stride + dilation * (kernel - 1) + 1
+        widths.append((padding, max(reach - size - padding, 0)))
+    return widths
+
+
+def _taps(offset, dilation, stride, count):
+    """Along one axis: the positions that kernel tap `offset` reads in each of the `count` windows."""
+    start = offset * dilation
+    return slice(start, start + stride * (count - 1) + 1, stride)
+
+
+def im2col(xp, x, window, pad_value=0):
+    """The columns (C·kh·kw, N·Ho·Wo) of an array x (N, C, H, W).
+
+    The patches are a strided view of the padded x, laid out directly in the
+    columns' axis order (C, kh, kw, N, Ho, Wo); the reshape makes the one
+    copy. Rows run over channels first, as W's flattened columns do.
+    """
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = _pad_widths(window, h, w)
+    if top or bottom or left or right:
+        x = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=pad_value)
+    (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
+    step_n, step_c, step_y, step_x = x.strides
+    patches = xp.lib.stride_tricks.as_strided(
+        x, (c, kh, kw, n, ho, wo),
+        (step_c, step_y * dh, step_x * dw, step_n, step_y * sh, step_x * sw))
+    return patches.reshape(c * kh * kw, n * ho * wo)
+
+
+def col2im(xp, cols, shape, window):
+    """The adjoint of im2col: columns (C·kh·kw, N·Ho·Wo) summed back onto an array of `shape`.
+
+    A pixel sits in up to kh·kw patches, so its value is a sum. Rather than
+    scatter element by element, loop over the kernel's taps: tap (i, j) of
+    every patch at once is one strided block added onto the padded image.
+    """
+    n, c, h, w = shape
+    (top, bottom), (left, right) = _pad_widths(window, h, w)
+    (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
+    padded = xp.zeros((c, n, top + h + bottom, left + w + right), dtype=cols.dtype)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, _taps(i, dh, sh, ho), _taps(j, dw, sw, wo)] += cols[:, i, j]
+    return padded[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+
+
+class Im2Col(Function):
+    """cols = im2col(x), x of shape (N, C, H, W).   dL/dx = col2im(dL/dcols)"""
+
+    @staticmethod
+    def forward(ctx, x, window):
+        ctx.shape, ctx.window = x.shape, window
+        return im2col(x.xp, x.array, window)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Col2Im.apply(grad, ctx.shape, ctx.window), None
+
+
+class Col2Im(Function):
+    """x = col2im(cols), back to `shape`.   dL/dcols = im2col(dL/dx)"""
+
+    @staticmethod
+    def forward(ctx, cols, shape, window):
+        ctx.window = window
+        return col2im(cols.xp, cols.array, shape, window)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Im2Col.apply(grad, ctx.window), None, None
+
+
+def _planes(shape):
+    """Pooling treats every channel of every image alone: (..., H, W) as (planes, 1, H, W)."""
+    return (math.prod(shape[:-2]), 1) + tuple(shape[-2:])
+
+
+class AvgPool2d(Function):
+    """y = (sum of each window) / divisor.
+
+    Every pixel of a window receives the window's dL/dy / divisor:
+        dL/dx = col2im(dL/dy / divisor, repeated at each of the kh·kw taps)
+    """
+
+    @staticmethod
+    def forward(ctx, x, window, divisor):
+        ctx.shape, ctx.window, ctx.divisor = x.shape, window, divisor
+        sums = im2col(x.xp, x.array.reshape(_planes(x.shape)), window).sum(axis=0)
+        return sums.reshape(x.shape[:-2] + window.output) / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        share = (grad / Tensor(ctx.divisor)).reshape(1, -1)
+        taps = math.prod(ctx.window.kernel)
+        cols = broadcast_to(share, (taps, share.shape[1]))
+        return Col2Im.apply(cols, _planes(ctx.shape), ctx.window).reshape(ctx.shape), None, None
+
+
+class MaxPool2d(Function):
+    """y = the largest value of each window.
+
+        dL/dx = col2im(m · dL/dy),  m = 1 at each window's maximum, 0 at its other taps
+
+    Among equal maxima the first in row-major order takes the gradient, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, window, return_indices):
+        xp = x.xp
+        cols = im2col(xp, x.array.reshape(_planes(x.shape)), window, pad_value=-xp.inf)
+        y = cols.max(axis=0)
+        is_max = cols == y
+        unclaimed = xp.ones(y.shape, dtype=bool)
+        for tap in is_max:  # taps in row-major order: the first maximum claims its window
+            tap &= unclaimed
+            unclaimed ^= tap
+        ctx.shape, ctx.window, ctx.is_max = x.shape, window, is_max
+        y = y.reshape(x.shape[:-2] + window.output)
+        if not return_indices:
+            return y
+        return y, _flat_indices(xp, is_max, x.shape, window).reshape(y.shape)
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices=None):
+        cols = grad.reshape(1, -1) * Tensor(ctx.is_max.astype(grad.array.dtype))
+        return Col2Im.apply(cols, _planes(ctx.shape), ctx.window).reshape(ctx.shape), None, None
+
+
+def _flat_indices(xp, is_max, shape, window):
+    """Where each window's maximum sits in its input plane, as row · W + column (PyTorch's indices)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = window
+    tap = is_max.argmax(axis=0).reshape(-1, ho, wo)
+    rows = xp.arange(ho).reshape(-1, 1) * sh - ph + (tap // kw) * dh
+    columns = xp.arange(wo) * sw - pw + (tap % kw) * dw
+    return (rows * shape[-1] + columns).astype(xp.int64)
+
+
+# ---------------------------------------------------------------------------
+# functional forms: argument checks, output sizes, PyTorch's error messages
+# ---------------------------------------------------------------------------
+
+
+def as_pair(value, name):
+    """An int or a pair of ints, as a (rows, columns) pair."""
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _output_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """Positions of the kernel along an axis of `size`: ⌊(size + 2p - d(k - 1) - 1) / s⌋ + 1."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if not ceil_mode:
+        return span // stride + 1
+    count = -(-span // stride) + 1
+    # With ceil_mode the last window must still start inside the input or its left padding.
+    return count - 1 if (count - 1) * stride >= size + padding else count
+
+
+def make_window(op, shape, kernel_size, stride, padding, dilation, ceil_mode=False):
+    """The Window of `op` over an input of `shape`, refusing a kernel larger than the padded input."""
+    kernel, stride = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride")
+    padding, dilation = as_pair(padding, "padding"), as_pair(dilation, "dilation")
+    for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1),
+                              ("padding", padding, 0), ("dilation", dilation, 1)):
+        if min(values) < low:
+            raise ValueError(f"{op}: {name} must be at least {low}, got {values}")
+    size = tuple(shape[-2:])
+    output = tuple(_output_size(*axis, ceil_mode) for axis in
+                   zip(size, kernel, stride, padding, dilation))
+    if min(output) < 1:
+        padded = tuple(n + 2 * p for n, p in zip(size, padding))
+        raise RuntimeError(
+            f"{op}: the kernel {kernel} (dilation {dilation}) is larger than the padded input "
+            f"{padded} (input of shape {tuple(shape)}, padding {padding})")
+    return Window(kernel, stride, padding, dilation, output)
+
+
+def conv_input_problem(shape, in_channels):
+    """What is wrong with an input of `shape` for a convolution over `in_channels`, or None."""
+    if len(shape) in (3, 4) and shape[-3] == in_channels:
+        return None
+    return (f"expected input of shape (N, {in_channels}, H, W) or ({in_channels}, H, W), "
+            f"got {tuple(shape)}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, as torch.nn.functional.conv2d: im2col, then one matrix product.
+
+        Y = W · im2col(x) + b     dL/dW = dL/dY · colsᵀ,  dL/dx = col2im(Wᵀ · dL/dY),  dL/db = Σ dL/dY
+
+    (see the module docstring). With groups > 1 the channels split into
+    `groups` independent convolutions: one batched product, one matrix per group.
+    An input of 3 dims is one unbatched image (C, H, W), as in PyTorch.
+    """
+    if weight.ndim != 4:
+        raise RuntimeError(f"conv2d: expected weight of shape (out_channels, in_channels / groups, "
+                           f"kH, kW), got {tuple(weight.shape)}")
+    out_channels, group_channels, kh, kw = weight.shape
+    if not isinstance(groups, int) or groups < 1 or out_channels % groups:
+        raise ValueError(f"conv2d: groups must be a positive int dividing out_channels "
+                         f"({out_channels}), got {groups!r}")
+    problem = conv_input_problem(input.shape, group_channels * groups)
+    if problem:
+        raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and groups={groups}: "
+                           f"{problem}")
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"conv2d: expected bias of shape ({out_channels},), "
+                           f"got {tuple(bias.shape)}")
+    for name, other in (("weight", weight), ("bias", bias)):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"conv2d: input ({input.dtype}) and {name} ({other.dtype}) must "
+                               "have the same dtype")
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    window = make_window("conv2d", input.shape, (kh, kw), stride, padding, dilation)
+
+    cols = Im2Col.apply(input, window)
+    columns = cols.shape[1]
+    # One matrix product per group, batched: a single product when groups = 1.
+    y = weight.reshape(groups, out_channels // groups, -1) @ cols.reshape(groups, -1, columns)
+    y = y.reshape((out_channels, input.shape[0]) + window.output)
+    if bias is not None:
+        y = y + bias.reshape(out_channels, 1, 1, 1)
+    y = y.permute(1, 0, 2, 3)
+    return y.squeeze(0) if unbatched else y
+
+
+def _pool_window(op, input, kernel_size, stride, padding, dilation, ceil_mode):
+    """The Window of a pooling op, with PyTorch's checks of the input's rank and the padding."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W), "
+                           f"got {tuple(input.shape)}")
+    stride = kernel_size if stride is None else stride
+    window = make_window(op, input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    for pad, kernel, dilation in zip(window.padding, window.kernel, window.dilation):
+        if pad > (dilation * (kernel - 1) + 1) // 2:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
+                               f"got pad={window.padding}, kernel_size={window.kernel} and "
+                               f"dilation={window.dilation}")
+    return window
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Average over each window, as torch.nn.functional.avg_pool2d.
+
+    The divisor of a window is its size, clipped to the padded input
+    (count_include_pad=True) or to the input itself (False), as in PyTorch;
+    or `divisor_override`.
+    """
+    window = _pool_window("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    xp = input.xp
+    if divisor_override is not None:
+        divisor = xp.asarray(divisor_override, dtype=input.array.dtype)
+    else:
+        rows, columns = (_window_sizes(xp, n, *axis, count_include_pad) for n, axis in
+                         zip(input.shape[-2:], zip(window.kernel, window.stride, window.padding,
+                                                   window.output)))
+        divisor = (rows.reshape(-1, 1) * columns).astype(input.array.dtype)
+    return AvgPool2d.apply(input, window, divisor)
+
+
+def _window_sizes(xp, size, kernel, stride, padding, count, include_padding):
+    """Along one axis: how many positions each window covers in the padded (or the bare) input."""
+    starts = xp.arange(count) * stride - padding
+    ends = xp.minimum(starts + kernel, size + padding)
+    if not include_padding:
+        starts, ends = xp.maximum(starts, 0), xp.minimum(ends, size)
+    return ends - starts
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over each window, as torch.nn.functional.max_pool2d (padding counts as -inf).
+
+    With return_indices=True, also where each maximum sits in its input plane (row · W + column).
+    """
+    if not input.is_floating_point():
+        raise RuntimeError(f"max_pool2d: expected a floating-point input, got {input.dtype}")
+    window = _pool_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool2d.apply(input, window, return_indices)

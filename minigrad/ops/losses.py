@@ -1,0 +1,303 @@
+"""Losses: cross-entropy (fused with log-softmax), negative log-likelihood, mean squared
+error, binary cross-entropy (on probabilities and on logits).
+
+Every loss takes `reduction`: 'none' keeps one loss per element (per sample
+for the class losses), 'sum' adds them up, 'mean' averages them (weighted
+where PyTorch weights the average). The numerics are PyTorch's: the same
+clamps, the same stable formulas, the same weighted means.
+
+Cross-entropy is one op rather than log_softmax followed by nll_loss: the
+training loop calls it on every step, and fused its gradient is simply
+softmax(z) - onehot(t), with no NaN even for logits of 1e4.
+"""
+import warnings
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .activations import softplus
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+class SoftmaxCrossEntropy(Function):
+    """ℓᵢ = -Σ_c q_ic · log softmax(zᵢ)_c: logits z (M, C) against target distributions q (M, C).
+
+        dℓᵢ/dzᵢ = sᵢ·softmax(zᵢ) - qᵢ,   sᵢ = Σ_c q_ic     (softmax - onehot for a one-hot row)
+        dℓᵢ/dqᵢ = -log softmax(zᵢ)
+
+    Class weights, label smoothing, ignored targets and the mean's divisor are
+    all folded into q by `cross_entropy`, so this one op serves every case.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, q):
+        xp, z = logits.xp, logits.array
+        shifted = z - z.max(axis=1, keepdims=True)  # exp never sees a positive number
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.save_for_backward(logits, q)
+        return -(q.array * log_probs).sum(axis=1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, q = ctx.saved_tensors
+        grad = grad.unsqueeze(1)
+        grad_logits = grad_q = None
+        # softmax is recomputed as an op, not kept from forward, so that second
+        # derivatives see how it depends on the logits.
+        if ctx.needs_input_grad[0]:
+            grad_logits = grad * (logits.softmax(1) * q.sum(1, keepdim=True) - q)
+        if ctx.needs_input_grad[1]:
+            grad_q = -grad * logits.log_softmax(1)
+        return grad_logits, grad_q
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = -(t·log x + (1 - t)·log(1 - x)), each log clamped at -100 as in PyTorch.
+
+        dℓ/dx = (x - t) / max(x(1 - x), 1e-12)      dℓ/dt = log(1 - x) - log x
+    """
+
+    @staticmethod
+    def forward(ctx, x, t):
+        xp, a = x.xp, x.array
+        ctx.save_for_backward(x, t)
+        # log(0) would warn; the log of the tiniest positive number is below -100 already.
+        tiniest = xp.finfo(a.dtype).smallest_subnormal
+        log_x = xp.maximum(xp.log(xp.maximum(a, tiniest)), -100)
+        log_not_x = xp.maximum(xp.log(xp.maximum(1 - a, tiniest)), -100)
+        return -(t.array * log_x + (1 - t.array) * log_not_x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_t = grad * ((1 - x).log() - x.log())
+        return grad_x, grad_t
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = -(p·t·log σ(x) + (1 - t)·log(1 - σ(x))), p the positive class's weight (1 by default).
+
+    Computed stably as  ℓ = (1 - t)·x + L·log(1 + e^-x),  L = 1 + (p - 1)·t:
+
+        dℓ/dx = L·σ(x) - p·t        dℓ/dt = (p - 1)·log(1 + e^-x) - x
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, pos_weight):
+        xp, a = x.xp, x.array
+        ctx.save_for_backward(x, t, pos_weight)
+        # log(1 + e^-x) = max(-x, 0) + log(1 + e^-|x|): finite for any x.
+        log1p_exp = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight.array - 1) * t.array
+        return (1 - t.array) * a + log_weight * log1p_exp
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, pos_weight = ctx.saved_tensors
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_x = grad * (x.sigmoid() - t)
+            else:
+                grad_x = grad * ((1 + (pos_weight - 1) * t) * x.sigmoid() - pos_weight * t)
+        if ctx.needs_input_grad[1]:
+            # threshold=inf: the exact log(1 + e^z), which softplus computes stably for any z.
+            log1p_exp = softplus(-x, threshold=float("inf"))
+            grad_t = grad * (-x if pos_weight is None else (pos_weight - 1) * log1p_exp - x)
+        return grad_x, grad_t, None
+
+
+# ---------------------------------------------------------------------------
+# functional forms: targets, weights, reductions and their checks
+# ---------------------------------------------------------------------------
+
+
+def _check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction (expected one of "
+                         f"{', '.join(REDUCTIONS)})")
+
+
+def _reduce(loss, reduction):
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss
+
+
+def _rows(x):
+    """x (C,), (N, C) or (N, C, d1, ...) as rows (M, C): the class axis last, the rest flattened."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim > 2:
+        x = x.permute(0, *range(2, x.ndim), 1)
+    return x.reshape(-1, x.shape[-1])
+
+
+def _class_index_shape(input_shape):
+    """The shape class-index targets must have: the input's without its class axis."""
+    return () if len(input_shape) == 1 else (input_shape[0],) + tuple(input_shape[2:])
+
+
+def _check_class_weight(op, weight, num_classes, dtype):
+    if weight is None:
+        return None
+    if tuple(weight.shape) != (num_classes,):
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {num_classes} "
+                           f"classes or no classes but got weight tensor of shape "
+                           f"{tuple(weight.shape)}")
+    return weight.array.astype(dtype, copy=False)
+
+
+def _index_target_distribution(op, target, num_classes, weight, ignore_index, label_smoothing,
+                               reduction, dtype):
+    """The q (M, C) that makes SoftmaxCrossEntropy equal PyTorch's loss for class-index targets.
+
+    Row i puts (1 - ε)·w[tᵢ] on its class tᵢ and ε·w[c]/C on every class c
+    (ε the label smoothing, w the class weights, 1 without), and is all zero
+    where tᵢ = ignore_index. For reduction='mean' all of it is divided by
+    Σ w[tᵢ] over the kept rows (their number, without weights), as PyTorch does.
+    """
+    if target.array.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected class-index targets of an integer dtype, got "
+                           f"{target.dtype}")
+    xp, labels = target.xp, target.array.reshape(-1)
+    kept = labels != ignore_index
+    kept_labels = labels[kept]
+    if kept_labels.size:
+        low, high = int(kept_labels.min()), int(kept_labels.max())
+        if low < 0 or high >= num_classes:
+            raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds: class "
+                             f"indices must lie in [0, {num_classes - 1}] for {num_classes} "
+                             f"classes (or equal ignore_index={ignore_index})")
+    label_weight = xp.ones(kept_labels.shape, dtype) if weight is None else weight[kept_labels]
+    divisor = label_weight.sum() if reduction == "mean" else 1
+
+    q = xp.zeros((labels.size, num_classes), dtype)
+    q[xp.arange(labels.size)[kept], kept_labels] = (1 - label_smoothing) * label_weight / divisor
+    if label_smoothing:
+        class_weight = xp.ones(num_classes, dtype) if weight is None else weight
+        q += kept.reshape(-1, 1) * (label_smoothing / num_classes / divisor) * class_weight
+    return Tensor(q)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross-entropy of logits against class indices or class probabilities, as
+    torch.nn.functional.cross_entropy; log_softmax and the loss fused in one op.
+
+    input is (C,), (N, C) or (N, C, d1, ...); target holds class indices of
+    the input's shape without the class axis, or probabilities of the input's
+    own shape.
+    """
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
+                           "got a 0-d tensor")
+    num_classes = input.shape[0 if input.ndim == 1 else 1]
+    sample_shape = _class_index_shape(input.shape)
+    dtype = input.array.dtype
+    class_weight = _check_class_weight("cross_entropy", weight, num_classes, dtype)
+    logits = _rows(input)
+
+    if target.shape == input.shape:
+        if not target.is_floating_point():
+            raise RuntimeError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} "
+                               f"holds class probabilities and must be floating point, got "
+                               f"{target.dtype}")
+        q = _rows(target).to(dtype)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / num_classes
+        if class_weight is not None:
+            q = q * Tensor(class_weight)
+        if reduction == "mean":
+            q = q / logits.shape[0]
+    elif target.shape == sample_shape:
+        q = _index_target_distribution("cross_entropy", target, num_classes, class_weight,
+                                       ignore_index, label_smoothing, reduction, dtype)
+    else:
+        raise RuntimeError(f"cross_entropy: for input of shape {tuple(input.shape)} expected a "
+                           f"target of shape {sample_shape} (class indices) or "
+                           f"{tuple(input.shape)} (class probabilities), got {tuple(target.shape)}")
+    loss = SoftmaxCrossEntropy.apply(logits, q)
+    return loss.reshape(sample_shape) if reduction == "none" else loss.sum()
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities against class indices, as
+    torch.nn.functional.nll_loss:  ℓᵢ = -w[tᵢ]·input[i, tᵢ]  (0 where tᵢ = ignore_index),
+    averaged with weights Σ w[tᵢ] for reduction='mean'.   dℓᵢ/d input[i, c] = -w[tᵢ]·[c = tᵢ]
+    """
+    _check_reduction(reduction)
+    if input.ndim == 0:
+        raise RuntimeError("nll_loss: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
+                           "got a 0-d tensor")
+    num_classes = input.shape[0 if input.ndim == 1 else 1]
+    expected = _class_index_shape(input.shape)
+    if target.shape != expected:
+        raise RuntimeError(f"nll_loss: for input of shape {tuple(input.shape)} expected a target "
+                           f"of shape {expected}, got {tuple(target.shape)}")
+    dtype = input.array.dtype
+    class_weight = _check_class_weight("nll_loss", weight, num_classes, dtype)
+    q = _index_target_distribution("nll_loss", target, num_classes, class_weight, ignore_index,
+                                   0.0, reduction, dtype)
+    loss = -(_rows(input) * q).sum(1)
+    return loss.reshape(expected) if reduction == "none" else loss.sum()
+
+
+def _check_same_shape(op, input, target):
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: target of shape {tuple(target.shape)} differs from input of shape "
+                         f"{tuple(input.shape)}; they must be the same")
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error (x - t)², as torch.nn.functional.mse_loss.   dℓ/dx = 2(x - t)
+
+    Shapes that differ broadcast, with PyTorch's warning.
+    """
+    _check_reduction(reduction)
+    if input.shape != target.shape:
+        warnings.warn(f"mse_loss: target of shape {tuple(target.shape)} differs from input of "
+                      f"shape {tuple(input.shape)}. This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.", stacklevel=2)
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy of probabilities, as torch.nn.functional.binary_cross_entropy:
+    ℓ = -w·(t·log x + (1 - t)·log(1 - x)), each log clamped at -100 (see BinaryCrossEntropy).
+    """
+    _check_reduction(reduction)
+    _check_same_shape("binary_cross_entropy", input, target)
+    a = input.array
+    if a.size and bool(((a < 0) | (a > 1)).any()):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """Binary cross-entropy of logits, sigmoid fused in, as
+    torch.nn.functional.binary_cross_entropy_with_logits (see BinaryCrossEntropyWithLogits).
+
+    pos_weight weighs the positive term, broadcasting along the last (class) axis.
+    """
+    _check_reduction(reduction)
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    if pos_weight is not None:
+        pos_weight = pos_weight.to(input.dtype)
+    loss = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight)
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _reduce(loss, reduction)

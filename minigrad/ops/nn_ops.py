@@ -1,0 +1,65 @@
+"""Layers' own ops: linear (the affine map of a fully connected layer) and dropout.
+
+    y = x·Wᵀ + b        dL/dx = g·W,   dL/dW = gᵀ·x,   dL/db = Σ g over the rows
+
+where g = dL/dy and the rows are every axis of x but the last (a batch of
+vectors, or any stack of them).
+"""
+from .. import random
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b.   dL/dx = g·W,  dL/dW = gᵀ·x,  dL/db = Σ_rows g"""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        y = x.array @ weight.array.T
+        if bias is not None:
+            y += bias.array
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        rows = grad.reshape(-1, weight.shape[0])
+        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
+        grad_weight = rows.t() @ x.reshape(-1, weight.shape[1]) if ctx.needs_input_grad[1] else None
+        grad_bias = rows.sum(0) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(input, weight, bias=None):
+    """y = input·weightᵀ + bias, as torch.nn.functional.linear; weight is (out_features, in_features)."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
+                           f"shape {tuple(weight.shape)}: expected input of shape "
+                           f"(*, {weight.shape[-1]})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"linear: expected bias of shape ({weight.shape[0]},), "
+                           f"got {tuple(bias.shape)}")
+    for name, other in (("weight", weight), ("bias", bias)):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"linear: input ({input.dtype}) and {name} ({other.dtype}) must "
+                               "have the same dtype")
+    return Linear.apply(input, weight, bias)
+
+
+def dropout(input, p=0.5, training=True):
+    """Inverted dropout, as torch.nn.functional.dropout.
+
+    In training, each element is zeroed with probability p and the survivors
+    are scaled by 1/(1 - p), so the expected output equals the input and
+    evaluation needs no rescaling:  y = x·m/(1 - p),  dL/dx = g·m/(1 - p).
+    The mask m comes from minigrad's seeded generator. Outside training the
+    input is returned as it is.
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training:
+        return input
+    keep = random.generator(input.device).random(input.shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return input * Tensor((keep * scale).astype(input.array.dtype))

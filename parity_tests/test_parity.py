@@ -1,0 +1,231 @@
+"""The generic parity tests: every row of the table, run the same way against torch.
+
+For each entry, hypothesis draws inputs (and constants) from the entry's
+strategies, and each test runs the entry's `call` once with minigrad and once
+with torch on the same numbers:
+
+  test_forward                values, dtypes, shapes and requires_grad match torch's,
+                              in float32 and float64
+  test_gradient               mg.autograd.grad equals torch.autograd.grad for a random
+                              upstream gradient, in float32 and float64
+  test_gradcheck              minigrad's gradients equal central differences (float64)
+  test_second_derivatives     Hessian-vector products through create_graph=True equal
+                              torch's, in float32 and float64
+  test_gradgradcheck          second derivatives equal central differences (float64)
+
+minigrad runs on each device of the `device` fixture (see conftest.py); torch,
+the oracle, runs on the CPU.
+"""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+from op_table import ENTRIES
+
+DTYPES = ("float32", "float64")
+
+DIFFERENTIABLE = [e for e in ENTRIES if e.grad]
+SECOND_ORDER = [e for e in ENTRIES if e.grad and e.second_order]
+# Finite differences need the inputs away from kinks; entries placed on one on purpose skip them.
+FINITE_DIFFERENCES = [e for e in DIFFERENTIABLE if not e.kink]
+FINITE_DIFFERENCES_SECOND_ORDER = [e for e in SECOND_ORDER if not e.kink]
+
+
+def by_name(entries):
+    return pytest.mark.parametrize("entry", entries, ids=[e.name for e in entries])
+
+
+# ---------------------------------------------------------------------------
+# drawing a case and running it in both libraries
+# ---------------------------------------------------------------------------
+
+
+def draw_case(data, entry):
+    """The entry's input arrays and its constants, drawn from its strategies."""
+    arrays = data.draw(entry.inputs, label="inputs")
+    constants = ()
+    if entry.constants is not None:
+        strategy = entry.constants
+        if not isinstance(strategy, st.SearchStrategy):
+            strategy = strategy(*arrays)
+        constants = data.draw(strategy, label="constants")
+    return arrays, constants
+
+
+def minigrad_inputs(arrays, dtype, device):
+    return [mg.tensor(a.astype(dtype), device=device, requires_grad=True) for a in arrays]
+
+
+def torch_inputs(arrays, dtype):
+    return [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+
+
+def flat_outputs(result):
+    """An op's result as a list of tensors: one tensor, or a tuple (of tuples) of them."""
+    if isinstance(result, (tuple, list)):
+        return [t for part in result for t in flat_outputs(part)]
+    return [result]
+
+
+def run_both(entry, arrays, constants, dtype, device):
+    """(minigrad inputs, minigrad outputs, torch inputs, torch outputs) for one case."""
+    mg_in = minigrad_inputs(arrays, dtype, device)
+    torch_in = torch_inputs(arrays, dtype)
+    mg_out = flat_outputs(entry.call(mg, *mg_in, *constants))
+    torch_out = flat_outputs(entry.call(torch, *torch_in, *constants))
+    assert len(mg_out) == len(torch_out), (
+        f"{entry.name}: minigrad returned {len(mg_out)} tensors, torch {len(torch_out)}")
+    return mg_in, mg_out, torch_in, torch_out
+
+
+def differentiable(mg_out, torch_out):
+    """The (minigrad, torch) output pairs that torch lets gradients flow through."""
+    return [(m, t) for m, t in zip(mg_out, torch_out) if t.requires_grad]
+
+
+# ---------------------------------------------------------------------------
+# comparing
+# ---------------------------------------------------------------------------
+
+
+def as_numpy(tensor):
+    """A minigrad or torch tensor's values as a NumPy array on the host."""
+    return tensor.detach().cpu().numpy()
+
+
+def dtype_name(tensor):
+    return str(tensor.dtype).rpartition(".")[2]
+
+
+def assert_matches(mine, theirs, entry, dtype, what):
+    """A minigrad tensor has torch's dtype, shape and values (to the entry's tolerance)."""
+    where = f"{entry.name} [{dtype}] {what}"
+    assert dtype_name(mine) == dtype_name(theirs), (
+        f"{where}: dtype {dtype_name(mine)}, torch gives {dtype_name(theirs)}")
+    assert tuple(mine.shape) == tuple(theirs.shape), (
+        f"{where}: shape {tuple(mine.shape)}, torch gives {tuple(theirs.shape)}")
+    expected = as_numpy(theirs)
+    if expected.dtype.kind == "f":
+        np.testing.assert_allclose(as_numpy(mine), expected, rtol=entry.rtol[dtype],
+                                   atol=entry.atol[dtype], err_msg=where)
+    else:
+        np.testing.assert_array_equal(as_numpy(mine), expected, err_msg=where)
+
+
+def assert_gradients_match(mine, theirs, inputs, entry, dtype, what):
+    """Gradients per input; no gradient (None) counts as zeros on either side."""
+    for i, (m, t, x) in enumerate(zip(mine, theirs, inputs)):
+        if m is None and t is None:
+            continue
+        m = mg.zeros_like(x) if m is None else m
+        t = torch.zeros(tuple(x.shape), dtype=getattr(torch, dtype)) if t is None else t
+        assert_matches(m, t, entry, dtype, f"{what} of input {i}")
+
+
+def draw_like(data, tensors, label):
+    """Random float64 arrays in [-1, 1] shaped like `tensors`: upstream gradients, directions."""
+    return [data.draw(hnp.arrays(np.float64, tuple(t.shape), elements=st.floats(-1, 1)),
+                      label=label) for t in tensors]
+
+
+# ---------------------------------------------------------------------------
+# the tests
+# ---------------------------------------------------------------------------
+
+
+@by_name(ENTRIES)
+@given(data=st.data())
+def test_forward(entry, device, data):
+    """Values, dtype, shape and requires_grad of every output match torch's (no silent upcast)."""
+    arrays, constants = draw_case(data, entry)
+    for dtype in DTYPES:
+        _, mg_out, _, torch_out = run_both(entry, arrays, constants, dtype, device)
+        for i, (m, t) in enumerate(zip(mg_out, torch_out)):
+            assert_matches(m, t, entry, dtype, f"output {i}")
+            assert m.requires_grad == t.requires_grad, (
+                f"{entry.name} [{dtype}] output {i}: requires_grad={m.requires_grad}, torch "
+                f"{t.requires_grad}")
+
+
+@by_name(DIFFERENTIABLE)
+@given(data=st.data())
+def test_gradient(entry, device, data):
+    """mg.autograd.grad equals torch.autograd.grad for a random upstream gradient."""
+    arrays, constants = draw_case(data, entry)
+    upstream = None
+    for dtype in DTYPES:
+        mg_in, mg_out, torch_in, torch_out = run_both(entry, arrays, constants, dtype, device)
+        pairs = differentiable(mg_out, torch_out)
+        assert pairs, f"{entry.name}: no output requires grad; mark the entry grad=False"
+        if upstream is None:
+            upstream = draw_like(data, [t for _, t in pairs], "upstream gradient")
+        mine = mg.autograd.grad(
+            [m for m, _ in pairs], mg_in,
+            [mg.tensor(u.astype(dtype), device=device) for u in upstream], allow_unused=True)
+        theirs = torch.autograd.grad(
+            [t for _, t in pairs], torch_in,
+            [torch.tensor(u.astype(dtype)) for u in upstream], allow_unused=True)
+        assert_gradients_match(mine, theirs, mg_in, entry, dtype, "gradient")
+
+
+@by_name(FINITE_DIFFERENCES)
+@given(data=st.data())
+def test_gradcheck(entry, device, data):
+    """minigrad's Jacobian equals central differences, in float64."""
+    arrays, constants = draw_case(data, entry)
+    mg_in = minigrad_inputs(arrays, "float64", device)
+    assert mg.autograd.gradcheck(lambda *xs: entry.call(mg, *xs, *constants), tuple(mg_in))
+
+
+def hessian_vector_products(lib, inputs, outputs, upstream, direction):
+    """d/dx <grad_x(<outputs, upstream>), direction>, with create_graph=True: (grads, products).
+
+    Where the first gradient does not depend on the inputs (a linear op) it
+    has no graph, and the product is zero.
+    """
+    grads = lib.autograd.grad(outputs, inputs, upstream, create_graph=True, allow_unused=True)
+    terms = [(g * d).sum() for g, d in zip(grads, direction) if g is not None and g.requires_grad]
+    if not terms:
+        return grads, [None] * len(inputs)
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return grads, lib.autograd.grad(total, inputs, allow_unused=True)
+
+
+@by_name(SECOND_ORDER)
+@given(data=st.data())
+def test_second_derivatives(entry, device, data):
+    """Hessian-vector products through create_graph=True equal torch's."""
+    arrays, constants = draw_case(data, entry)
+    upstream = direction = None
+    for dtype in DTYPES:
+        mg_in, mg_out, torch_in, torch_out = run_both(entry, arrays, constants, dtype, device)
+        pairs = differentiable(mg_out, torch_out)
+        if upstream is None:
+            upstream = draw_like(data, [t for _, t in pairs], "upstream gradient")
+            direction = draw_like(data, torch_in, "direction")
+        mine = hessian_vector_products(
+            mg, mg_in, [m for m, _ in pairs],
+            [mg.tensor(u.astype(dtype), device=device) for u in upstream],
+            [mg.tensor(d.astype(dtype), device=device) for d in direction])
+        theirs = hessian_vector_products(
+            torch, torch_in, [t for _, t in pairs],
+            [torch.tensor(u.astype(dtype)) for u in upstream],
+            [torch.tensor(d.astype(dtype)) for d in direction])
+        assert_gradients_match(mine[0], theirs[0], mg_in, entry, dtype,
+                               "gradient with create_graph=True")
+        assert_gradients_match(mine[1], theirs[1], mg_in, entry, dtype, "Hessian-vector product")
+
+
+@by_name(FINITE_DIFFERENCES_SECOND_ORDER)
+@given(data=st.data())
+def test_gradgradcheck(entry, device, data):
+    """minigrad's second derivatives equal central differences of its first ones, in float64."""
+    arrays, constants = draw_case(data, entry)
+    mg_in = minigrad_inputs(arrays, "float64", device)
+    assert mg.autograd.gradgradcheck(lambda *xs: entry.call(mg, *xs, *constants), tuple(mg_in))
