@@ -47,8 +47,13 @@ def main(argv=None):
     arguments.pop("command")
     try:
         run(TrainConfig(**arguments))
-    except (SetupError, FileNotFoundError) as error:
+    except SetupError as error:
         print(f"python -m minigrad: error: {error}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"python -m minigrad: error: {error}\n"
+              "On the command line, --data FOLDER names the folder; with neither --data nor MINIGRAD_DATA, "
+              "the files are downloaded into the user cache.", file=sys.stderr)
         return 1
     return 0
 

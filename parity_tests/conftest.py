@@ -27,16 +27,20 @@ DEVICES = [d.strip() for d in os.environ.get("MINIGRAD_TEST_DEVICES", "cpu,cuda"
            if d.strip()]
 
 
+NO_GPU = "no GPU: minigrad's CUDA backend needs CuPy and an NVIDIA GPU"
+
+
 def pytest_report_header(config):
-    return [f"minigrad: hypothesis profile '{PROFILE}' ({settings().max_examples} examples per "
-            f"test; set MINIGRAD_HYPOTHESIS_PROFILE=ci|thorough), devices {DEVICES} "
-            f"(set MINIGRAD_TEST_DEVICES)"]
+    devices = ", ".join(f"{d} (skipped: {NO_GPU})" if d == "cuda" and not mg.cuda.is_available()
+                        else d for d in DEVICES)
+    return [f"minigrad: hypothesis profile '{PROFILE}', {settings().max_examples} examples per "
+            "test (MINIGRAD_HYPOTHESIS_PROFILE=ci|thorough)",
+            f"minigrad: devices {devices} (MINIGRAD_TEST_DEVICES)"]
 
 
 def _device_param(name):
     if name == "cuda" and not mg.cuda.is_available():
-        return pytest.param(name, marks=pytest.mark.skip(
-            reason="no GPU: minigrad's CUDA backend needs CuPy and an NVIDIA GPU"))
+        return pytest.param(name, marks=pytest.mark.skip(reason=NO_GPU))
     return pytest.param(name)
 
 

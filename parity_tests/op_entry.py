@@ -36,10 +36,10 @@ class OpEntry:
     # Why a tolerance is wider than the default, when it is (required then).
     tolerance_reason: str = ""
     name: str = ""
-    # Why the inputs sit where the op is not differentiable, when they do on
-    # purpose (ties in max): first derivatives are then compared with torch's
-    # choice of subgradient only, as finite differences straddle the kink.
-    kink: str = ""
+    # Why finite differences (gradcheck, gradgradcheck) cannot check this
+    # entry, when they cannot: inputs on a kink on purpose (ties in max), or
+    # outputs rounded to float32. Its derivatives are still compared with torch's.
+    no_finite_differences: str = ""
 
     def __post_init__(self):
         if not self.name:

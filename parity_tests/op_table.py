@@ -61,9 +61,12 @@ ARITHMETIC = [
     OpEntry(("div", "Tensor.div", "Tensor.__truediv__"),
             lambda lib, a, b: (lib.div(a, b), a.div(b), a / b),
             broadcastable_arrays(2, (reals(), nonzero())), second_order=True),
+    # An exponent of exactly 0 is left out: there torch and minigrad take a^b as the
+    # constant 1 (d/da = 0 without computing 0·a^-1), so d²/da db is 0 instead of 1/a,
+    # and finite differences, which step off b = 0, disagree.
     OpEntry(("pow", "Tensor.pow", "Tensor.__pow__"),
             lambda lib, a, b: (lib.pow(a, b), a.pow(b), a ** b),
-            broadcastable_arrays(2, (positives(), reals())), second_order=True),
+            broadcastable_arrays(2, (positives(), away_from(0.0))), second_order=True),
     OpEntry(("neg", "Tensor.neg", "Tensor.__neg__"),
             lambda lib, x: (lib.neg(x), x.neg(), -x),
             one(), second_order=True),
@@ -210,7 +213,8 @@ REDUCTIONS = [
     OpEntry(("max", "amax", "amin"),
             lambda lib, x, d: (x.max(), x.min(), lib.amax(x, d), lib.amin(x, d, keepdim=True)),
             one(ties()), constants=lambda x: st.tuples(dims(x.ndim)), second_order=True,
-            kink="ties on purpose: torch shares the gradient evenly between equal maxima",
+            no_finite_differences="ties on purpose, where max is not differentiable: torch "
+                                  "shares the gradient evenly between equal maxima",
             name="max, amax and amin with ties"),
     OpEntry(("argmax", "Tensor.argmax", "argmin", "Tensor.argmin"),
             lambda lib, x, d, keepdim: (lib.argmax(x), x.argmax(d, keepdim=keepdim),
@@ -357,7 +361,7 @@ SHAPE = [
             one(shape=shapes(min_dims=2, max_dims=2)), constants=labels_for, second_order=True,
             name="indexing y_hat[range(n), y]"),
     OpEntry(("Tensor.__getitem__",), lambda lib, x: x[x > 0.5],
-            one(), second_order=True, name="indexing with a boolean mask"),
+            one(away_from(0.5)), second_order=True, name="indexing with a boolean mask"),
 ]
 
 # ---------------------------------------------------------------------------
@@ -365,10 +369,15 @@ SHAPE = [
 # ---------------------------------------------------------------------------
 
 CONVERSIONS = [
-    OpEntry(("Tensor.to", "Tensor.double", "Tensor.float", "Tensor.cpu"),
-            lambda lib, x: (x.to(lib.float64), x.to(dtype=lib.float32), x.double(), x.float(),
-                            x.to("cpu"), x.cpu()),
-            one(), second_order=True, name="to, float, double, cpu"),
+    OpEntry(("Tensor.to", "Tensor.double", "Tensor.cpu"),
+            lambda lib, x: (x.to(lib.float64), x.to(dtype=lib.float64), x.double(), x.to("cpu"),
+                            x.cpu()),
+            one(), second_order=True, name="to, double, cpu"),
+    OpEntry(("Tensor.to", "Tensor.float"),
+            lambda lib, x: (x.to(lib.float32), x.float()),
+            one(), second_order=True, name="to(float32), float",
+            no_finite_differences="float64 inputs are rounded to float32, far coarser than the "
+                                  "finite-difference step"),
     OpEntry(("Tensor.clone",), lambda lib, x: x.clone(), one(), second_order=True),
     OpEntry(("Tensor.long", "Tensor.int", "Tensor.bool"),
             lambda lib, x: (x.long(), x.int(), x.bool()),

@@ -29,6 +29,7 @@ needs_mnist = pytest.mark.skipif(
     reason=f"MNIST not found in {DATASETS}: set MINIGRAD_DATA to the folder holding mnist/",
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+WITH_THE_REPOSITORY = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))}
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +44,8 @@ def test_command_line_writes_metrics_chart_and_progress(tmp_path):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "minigrad", "train", "--model", "mlp", "--dataset", "mnist",
                "--epochs", "2", "--limit-steps", "3", "--data", str(DATASETS), "--out", str(out)]
-    environment = os.environ | {"PYTHONPATH": str(REPOSITORY)}
-    finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=300)
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path,
+                              env=os.environ | WITH_THE_REPOSITORY, timeout=300)
     assert finished.returncode == 0, finished.stderr
 
     assert "minigrad epoch 2/2" in finished.stderr and "img/s" in finished.stderr  # the progress bars
@@ -91,6 +92,7 @@ def test_missing_data_folder_gives_the_data_modules_message(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "MNIST training files" in error and "not found" in error
     assert str(missing) in error and "MINIGRAD_DATA" in error
+    assert "--data FOLDER" in error  # and how the command line names the folder
 
 
 def test_unknown_names_are_refused_with_the_choices(capsys):
@@ -143,7 +145,7 @@ def test_the_library_imports_neither_torch_nor_the_train_extra():
     check = ("import sys, minigrad, minigrad.nn, minigrad.optim, minigrad.data, minigrad.models, minigrad.train; "
              "print(sorted({'torch', 'tqdm', 'matplotlib'} & set(sys.modules)))")
     finished = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
-                              env=os.environ | {"PYTHONPATH": str(REPOSITORY)})
+                              env=os.environ | WITH_THE_REPOSITORY)
     assert finished.stdout.strip() == "[]"
 
 

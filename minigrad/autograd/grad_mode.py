@@ -24,6 +24,12 @@ class _GradMode:
 
     mode = True
 
+    def __new__(cls, function=None):
+        # `@no_grad` written without parentheses decorates at once, as in PyTorch.
+        if callable(function):
+            return cls()(function)
+        return super().__new__(cls)
+
     def __enter__(self):
         self.previous = _enabled
         _set(self.mode)

@@ -65,7 +65,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b.     d/da = b·a^(b-1),  d/db = a^b·ln(a)  (taken as 0 where a = 0 and b >= 0)"""
+    """a ** b.     d/da = b·a^(b-1)  (0 where b = 0: a^0 is the constant 1),
+                   d/db = a^b·ln(a)  (taken as 0 where a = 0 and b >= 0)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -77,10 +78,15 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
+        xp = a.xp
         if ctx.needs_input_grad[0]:
-            grad_a = grad * b * a ** (b - 1)
+            # As in PyTorch: where b = 0, b·a^(b-1) and its own derivatives are 0·inf at or
+            # near a = 0; a safe base of 1 keeps that NaN out of higher derivatives too.
+            constant = Tensor(b.array == 0)
+            safe_a = where(constant, Tensor(xp.ones((), a.array.dtype)), a)
+            grad_a = where(constant, Tensor(xp.zeros((), a.array.dtype)),
+                           grad * b * safe_a ** (b - 1))
         if ctx.needs_input_grad[1]:
-            xp = a.xp
             base_is_zero = Tensor((a.array == 0) & (b.array >= 0))
             safe_a = where(base_is_zero, Tensor(xp.ones((), a.array.dtype)), a)
             grad_b = where(base_is_zero, Tensor(xp.zeros((), a.array.dtype)),

@@ -25,8 +25,9 @@ class MatMul(Function):
         # Treat 1-D operands as a row (left) or a column (right), as the forward did.
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-        g2 = grad.unsqueeze(-2) if a.ndim == 1 else grad
-        g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+        # Put back the result's dims the 1-D operands dropped: b's column first, then a's row.
+        g2 = grad.unsqueeze(-1) if b.ndim == 1 else grad
+        g2 = g2.unsqueeze(-2) if a.ndim == 1 else g2
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_a = g2 @ b2.transpose(-1, -2)

@@ -230,7 +230,8 @@ def array_index(index, xp):
     if isinstance(index, tuple):
         return tuple(array_index(i, xp) for i in index)
     if isinstance(index, Tensor):
-        return index.array
+        # A CPU index tensor may index a GPU tensor, as in PyTorch (a no-op on the CPU).
+        return xp.asarray(index.array)
     if isinstance(index, (range, list)):
         return xp.asarray([i.item() if isinstance(i, Tensor) else i for i in index]
                           if isinstance(index, list) else index)
