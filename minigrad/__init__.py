@@ -15,6 +15,7 @@ from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, div, eq, exp
                   le, leaky_relu, log, log2, log_softmax, lt, matmul, max, mean, min, mul, ne, neg,
                   norm, permute, pow, relu, reshape, sigmoid, softmax, softplus, sqrt, squeeze,
                   stack, sub, sum, t, tanh, transpose, unsqueeze, where)
+from .backend import get_num_threads, set_num_threads
 from .random import manual_seed
 from .tensor import Tensor
 
@@ -23,3 +24,12 @@ double = float64
 long = int64
 
 __version__ = "0.1.0"
+
+
+def _default_threads():
+    import os
+
+    set_num_threads(int(os.environ.get("MINIGRAD_NUM_THREADS", "1")))
+
+
+_default_threads()

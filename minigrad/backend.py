@@ -226,3 +226,58 @@ def module_for(device):
 def cupy_loaded():
     """Whether any array could be a CuPy array yet (until then every array is NumPy's)."""
     return _cupy is not None
+
+
+# ---------------------------------------------------------------------------
+# BLAS threads
+# ---------------------------------------------------------------------------
+# Measured on a 2-core machine (benchmarks/README.md): for the matrix sizes of
+# these networks a second OpenBLAS thread gains little when the machine is
+# idle and costs 5-12x when anything else runs. So minigrad uses one BLAS
+# thread unless MINIGRAD_NUM_THREADS or mg.set_num_threads says otherwise.
+
+_OPENBLAS_SYMBOLS = (  # (set, get) in the OpenBLAS builds NumPy wheels bundle
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+    ("openblas_set_num_threads", "openblas_get_num_threads"),
+)
+_blas = None
+
+
+def _openblas():
+    """NumPy's OpenBLAS thread controls as (set, get) ctypes functions, or None if not found."""
+    global _blas
+    if _blas is None:
+        _blas = ()
+        import ctypes
+
+        try:
+            with open("/proc/self/maps") as maps:
+                paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+        except OSError:
+            paths = set()
+        for path in sorted(paths):
+            library = ctypes.CDLL(path)
+            for set_name, get_name in _OPENBLAS_SYMBOLS:
+                if hasattr(library, set_name):
+                    _blas = (getattr(library, set_name), getattr(library, get_name))
+                    break
+            if _blas:
+                break
+    return _blas or None
+
+
+def set_num_threads(count):
+    """Threads NumPy's BLAS may use for matrix products (as torch.set_num_threads)."""
+    if int(count) < 1:
+        raise ValueError(f"set_num_threads expects a positive integer, got {count}")
+    controls = _openblas()
+    if controls is not None:
+        controls[0](int(count))
+
+
+def get_num_threads():
+    """Threads NumPy's BLAS uses now (None when its BLAS is not an OpenBLAS minigrad can find)."""
+    controls = _openblas()
+    return None if controls is None else int(controls[1]())
