@@ -33,3 +33,5 @@ def _default_threads():
 
 
 _default_threads()
+
+from . import data, nn, optim  # noqa: E402 - built on the names above, as torch.nn is on torch

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 
 import minigrad as mg
 
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=12,
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=15,
                           print_blob=True)
 settings.register_profile("thorough", deadline=None, max_examples=300, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -30,7 +30,8 @@ from .shape import broadcast_to
 
 
 class Window(NamedTuple):
-    """How a kernel slides over the last two axes of an image; each field is a (rows, columns) pair."""
+    """How a kernel slides over the last two axes of an image; each field is a (rows, columns)
+    pair."""
 
     kernel: tuple
     stride: tuple
@@ -40,7 +41,7 @@ class Window(NamedTuple):
 
 
 def _pad_widths(window, height, width):
-    """(before, after) padding of each axis: `padding` before, and after as far as the windows reach."""
+    """(before, after) padding of each axis: `padding` before, after as far as the windows reach."""
     widths = []
     for size, kernel, stride, padding, dilation, count in zip((height, width), *window):
         reach = (count - 1) * stride + dilation * (kernel - 1) + 1
@@ -49,7 +50,7 @@ def _pad_widths(window, height, width):
 
 
 def _taps(offset, dilation, stride, count):
-    """Along one axis: the positions that kernel tap `offset` reads in each of the `count` windows."""
+    """Along one axis: the positions kernel tap `offset` reads in each of the `count` windows."""
     start = offset * dilation
     return slice(start, start + stride * (count - 1) + 1, stride)
 
@@ -174,7 +175,7 @@ class MaxPool2d(Function):
 
 
 def _flat_indices(xp, is_max, shape, window):
-    """Where each window's maximum sits in its input plane, as row · W + column (PyTorch's indices)."""
+    """Where each window's maximum sits in its input plane: row·W + column, PyTorch's indices."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = window
     tap = is_max.argmax(axis=0).reshape(-1, ho, wo)
     rows = xp.arange(ho).reshape(-1, 1) * sh - ph + (tap // kw) * dh
@@ -191,7 +192,8 @@ def as_pair(value, name):
     """An int or a pair of ints, as a (rows, columns) pair."""
     if isinstance(value, int):
         return (value, value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, int) for v in value):
         return tuple(value)
     raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
 
@@ -207,7 +209,7 @@ def _output_size(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def make_window(op, shape, kernel_size, stride, padding, dilation, ceil_mode=False):
-    """The Window of `op` over an input of `shape`, refusing a kernel larger than the padded input."""
+    """The Window of `op` over an input of `shape`; refuses kernels larger than the padded input."""
     kernel, stride = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride")
     padding, dilation = as_pair(padding, "padding"), as_pair(dilation, "dilation")
     for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1),
@@ -236,7 +238,8 @@ def conv_input_problem(shape, in_channels):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, as torch.nn.functional.conv2d: im2col, then one matrix product.
 
-        Y = W · im2col(x) + b     dL/dW = dL/dY · colsᵀ,  dL/dx = col2im(Wᵀ · dL/dY),  dL/db = Σ dL/dY
+        Y = W · im2col(x) + b
+        dL/dW = dL/dY · colsᵀ,   dL/dx = col2im(Wᵀ · dL/dY),   dL/db = Σ dL/dY
 
     (see the module docstring). With groups > 1 the channels split into
     `groups` independent convolutions: one batched product, one matrix per group.
@@ -251,8 +254,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"({out_channels}), got {groups!r}")
     problem = conv_input_problem(input.shape, group_channels * groups)
     if problem:
-        raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and groups={groups}: "
-                           f"{problem}")
+        raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and "
+                           f"groups={groups}: {problem}")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise RuntimeError(f"conv2d: expected bias of shape ({out_channels},), "
                            f"got {tuple(bias.shape)}")
@@ -283,8 +286,8 @@ def _pool_window(op, input, kernel_size, stride, padding, dilation, ceil_mode):
                            f"got {tuple(input.shape)}")
     stride = kernel_size if stride is None else stride
     window = make_window(op, input.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    for pad, kernel, dilation in zip(window.padding, window.kernel, window.dilation):
-        if pad > (dilation * (kernel - 1) + 1) // 2:
+    for pad, kernel, spacing in zip(window.padding, window.kernel, window.dilation):
+        if pad > (spacing * (kernel - 1) + 1) // 2:
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
                                f"got pad={window.padding}, kernel_size={window.kernel} and "
                                f"dilation={window.dilation}")
@@ -304,9 +307,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if divisor_override is not None:
         divisor = xp.asarray(divisor_override, dtype=input.array.dtype)
     else:
-        rows, columns = (_window_sizes(xp, n, *axis, count_include_pad) for n, axis in
-                         zip(input.shape[-2:], zip(window.kernel, window.stride, window.padding,
-                                                   window.output)))
+        (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = window
+        height, width = input.shape[-2:]
+        rows = _window_sizes(xp, height, kh, sh, ph, ho, count_include_pad)
+        columns = _window_sizes(xp, width, kw, sw, pw, wo, count_include_pad)
         divisor = (rows.reshape(-1, 1) * columns).astype(input.array.dtype)
     return AvgPool2d.apply(input, window, divisor)
 

@@ -20,7 +20,8 @@ REDUCTIONS = ("none", "mean", "sum")
 
 
 class SoftmaxCrossEntropy(Function):
-    """ℓᵢ = -Σ_c q_ic · log softmax(zᵢ)_c: logits z (M, C) against target distributions q (M, C).
+    """ℓᵢ = -Σ_c q_ic · log softmax(zᵢ)_c: logits z (M, C) against target distributions q (M, C),
+    one loss per row, or their sum when `reduce`.
 
         dℓᵢ/dzᵢ = sᵢ·softmax(zᵢ) - qᵢ,   sᵢ = Σ_c q_ic     (softmax - onehot for a one-hot row)
         dℓᵢ/dqᵢ = -log softmax(zᵢ)
@@ -30,17 +31,20 @@ class SoftmaxCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx, logits, q):
+    def forward(ctx, logits, q, reduce):
         xp, z = logits.xp, logits.array
         shifted = z - z.max(axis=1, keepdims=True)  # exp never sees a positive number
         log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.save_for_backward(logits, q)
-        return -(q.array * log_probs).sum(axis=1)
+        ctx.reduce = reduce
+        losses = -(q.array * log_probs).sum(axis=1)
+        return losses.sum() if reduce else losses
 
     @staticmethod
     def backward(ctx, grad):
         logits, q = ctx.saved_tensors
-        grad = grad.unsqueeze(1)
+        if not ctx.reduce:
+            grad = grad.unsqueeze(1)
         grad_logits = grad_q = None
         # softmax is recomputed as an op, not kept from forward, so that second
         # derivatives see how it depends on the logits.
@@ -48,7 +52,7 @@ class SoftmaxCrossEntropy(Function):
             grad_logits = grad * (logits.softmax(1) * q.sum(1, keepdim=True) - q)
         if ctx.needs_input_grad[1]:
             grad_q = -grad * logits.log_softmax(1)
-        return grad_logits, grad_q
+        return grad_logits, grad_q, None
 
 
 class BinaryCrossEntropy(Function):
@@ -81,7 +85,7 @@ class BinaryCrossEntropy(Function):
 class BinaryCrossEntropyWithLogits(Function):
     """ℓ = -(p·t·log σ(x) + (1 - t)·log(1 - σ(x))), p the positive class's weight (1 by default).
 
-    Computed stably as  ℓ = (1 - t)·x + L·log(1 + e^-x),  L = 1 + (p - 1)·t:
+    Computed stably as  ℓ = (1 - t)·x + L·log(1 + e^-x),  L = 1 + (p - 1)·t  (PyTorch's log_weight):
 
         dℓ/dx = L·σ(x) - p·t        dℓ/dt = (p - 1)·log(1 + e^-x) - x
     """
@@ -105,9 +109,11 @@ class BinaryCrossEntropyWithLogits(Function):
             else:
                 grad_x = grad * ((1 + (pos_weight - 1) * t) * x.sigmoid() - pos_weight * t)
         if ctx.needs_input_grad[1]:
-            # threshold=inf: the exact log(1 + e^z), which softplus computes stably for any z.
-            log1p_exp = softplus(-x, threshold=float("inf"))
-            grad_t = grad * (-x if pos_weight is None else (pos_weight - 1) * log1p_exp - x)
+            if pos_weight is None:
+                grad_t = -grad * x
+            else:
+                # threshold=inf: the exact log(1 + e^z), which softplus computes stably for any z.
+                grad_t = grad * ((pos_weight - 1) * softplus(-x, threshold=float("inf")) - x)
         return grad_x, grad_t, None
 
 
@@ -132,6 +138,8 @@ def _reduce(loss, reduction):
 
 def _rows(x):
     """x (C,), (N, C) or (N, C, d1, ...) as rows (M, C): the class axis last, the rest flattened."""
+    if x.ndim == 2:
+        return x
     if x.ndim == 1:
         return x.reshape(1, -1)
     if x.ndim > 2:
@@ -199,8 +207,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
-        raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
-                           "got a 0-d tensor")
+        raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or "
+                           "(N, C, d1, ...), got a 0-d tensor")
     num_classes = input.shape[0 if input.ndim == 1 else 1]
     sample_shape = _class_index_shape(input.shape)
     dtype = input.array.dtype
@@ -226,8 +234,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise RuntimeError(f"cross_entropy: for input of shape {tuple(input.shape)} expected a "
                            f"target of shape {sample_shape} (class indices) or "
                            f"{tuple(input.shape)} (class probabilities), got {tuple(target.shape)}")
-    loss = SoftmaxCrossEntropy.apply(logits, q)
-    return loss.reshape(sample_shape) if reduction == "none" else loss.sum()
+    if reduction == "none":
+        return SoftmaxCrossEntropy.apply(logits, q, False).reshape(sample_shape)
+    return SoftmaxCrossEntropy.apply(logits, q, True)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -248,8 +257,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     class_weight = _check_class_weight("nll_loss", weight, num_classes, dtype)
     q = _index_target_distribution("nll_loss", target, num_classes, class_weight, ignore_index,
                                    0.0, reduction, dtype)
-    loss = -(_rows(input) * q).sum(1)
-    return loss.reshape(expected) if reduction == "none" else loss.sum()
+    picked = _rows(input) * q
+    return -picked.sum(1).reshape(expected) if reduction == "none" else -picked.sum()
 
 
 def _check_same_shape(op, input, target):

@@ -32,7 +32,7 @@ class Linear(Function):
 
 
 def linear(input, weight, bias=None):
-    """y = input·weightᵀ + bias, as torch.nn.functional.linear; weight is (out_features, in_features)."""
+    """y = input·weightᵀ + bias, as torch.nn.functional.linear; weight is (out, in) features."""
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                            f"shape {tuple(weight.shape)}: expected input of shape "

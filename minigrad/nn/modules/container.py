@@ -5,7 +5,8 @@ from .module import Module
 
 
 class Sequential(Module):
-    """`Sequential(a, b, c)(x)` is `c(b(a(x)))`; the parts are named '0', '1', ... (or by an OrderedDict).
+    """`Sequential(a, b, c)(x)` is `c(b(a(x)))`; the parts are named '0', '1', ... (or as the keys
+    of an OrderedDict).
 
     Indexing, slicing, len() and iteration work as on a list; the state_dict
     keys are PyTorch's (`0.weight`, `2.bias`).

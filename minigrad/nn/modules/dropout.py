@@ -4,7 +4,7 @@ from .module import Module
 
 
 class Dropout(Module):
-    """Inverted dropout (see `functional.dropout`): active in training mode, the identity in eval mode.
+    """Inverted dropout (see `functional.dropout`) in training mode; the identity in eval mode.
 
     `inplace=True` is accepted so that PyTorch code runs unchanged; the
     result is a new tensor with the same values.

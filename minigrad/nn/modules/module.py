@@ -22,7 +22,8 @@ _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 
 class Module:
-    """Base class of layers and models: subclasses assign their parts in `__init__` and define `forward`."""
+    """Base class of layers and models: subclasses assign their parts in `__init__` and define
+    `forward`."""
 
     def __init__(self):
         # Set directly: this class's own __setattr__ reads these registries.
@@ -102,7 +103,7 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor):
-        """Add a tensor that is part of the module's state (saved, moved by `to`) but not learned."""
+        """Add a tensor that is the module's state (saved, moved by `to`) but is not learned."""
         self._check_new_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
@@ -321,7 +322,8 @@ class Module:
     def __repr__(self):
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
-        children = [f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()]
+        children = [f"({name}): {_indent(repr(module), 2)}"
+                    for name, module in self._modules.items()]
         if not children and len(lines) <= 1:
             return f"{type(self).__name__}({''.join(lines)})"
         body = "\n  ".join(lines + children)
@@ -339,7 +341,7 @@ def _indent(text, spaces):
 
 
 def _as_array(value):
-    """A state_dict value as an array: minigrad tensors, PyTorch tensors, NumPy arrays, array-likes."""
+    """A state_dict value as an array: minigrad or PyTorch tensors, NumPy arrays, array-likes."""
     if isinstance(value, Tensor):
         return value.array
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor, maybe on a GPU

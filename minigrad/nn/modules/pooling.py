@@ -10,7 +10,7 @@ def _check_input(layer, input):
 
 
 class AvgPool2d(Module):
-    """The average of each kernel_size window, the windows `stride` apart (kernel_size by default)."""
+    """The average of each window of kernel_size, the windows `stride` apart (default: adjacent)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -32,7 +32,7 @@ class AvgPool2d(Module):
 
 
 class MaxPool2d(Module):
-    """The maximum of each kernel_size window, the windows `stride` apart (kernel_size by default)."""
+    """The maximum of each window of kernel_size, the windows `stride` apart (default: adjacent)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
