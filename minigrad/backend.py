@@ -8,6 +8,8 @@ implementation of every op serves both devices.
 This file also defines the dtypes (`minigrad.float32`, ...) and devices
 (`'cpu'`, `'cuda:0'`) that the public API names, following PyTorch.
 """
+import contextlib
+
 import numpy
 
 # ---------------------------------------------------------------------------
@@ -281,3 +283,8 @@ def get_num_threads():
     """Threads NumPy's BLAS uses now (None when its BLAS is not an OpenBLAS minigrad can find)."""
     controls = _openblas()
     return None if controls is None else int(controls[1]())
+
+
+def overflow_allowed(xp):
+    """A context in which overflow to inf is expected, not warned about (GPUs never warn)."""
+    return numpy.errstate(over="ignore") if xp is numpy else contextlib.nullcontext()

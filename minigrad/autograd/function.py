@@ -145,7 +145,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         Tensor = tensor_module.Tensor
-        needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs_input_grad = [isinstance(a, Tensor) and a._requires_grad for a in args]
         record = grad_mode._enabled and True in needs_input_grad
         ctx = Node(cls, needs_input_grad)
         if backend.cupy_loaded() and len(args) > 1:
@@ -173,31 +173,41 @@ def _record(ctx, args, outputs):
     ctx.position = next(_positions)
     edges, shapes = [], []
     for a, needs_grad in zip(args, ctx.needs_input_grad):
-        if not needs_grad:
+        if needs_grad:
+            edges.append((None, a) if a.grad_fn is None else (a.grad_fn, a._output_index))
+            shapes.append(a.array.shape)
+        else:
             edges.append(None)
             shapes.append(None)
-            continue
-        edges.append((None, a) if a.grad_fn is None else (a.grad_fn, a._output_index))
-        shapes.append(a.array.shape)
-    ctx.edges = tuple(edges)
-    ctx.input_shapes = tuple(shapes)
-    ctx.output_shapes = tuple((out.array.shape, out.array.dtype) for out in outputs)
+    ctx.edges = edges
+    ctx.input_shapes = shapes
+    ctx.output_shapes = [(out.array.shape, out.array.dtype) for out in outputs]
 
     for index, out in enumerate(outputs):
-        if out.array.dtype.kind == "f" and not any(out is t for t in ctx.non_differentiable):
+        if out.array.dtype.kind == "f" and not _is_among(out, ctx.non_differentiable):
             out._requires_grad = True
             out.grad_fn = ctx
             out._output_index = index
 
-    saved = []
-    for t in ctx._to_save:
-        if t is None:
-            saved.append(None)
-            continue
-        index = next((i for i, out in enumerate(outputs) if out is t), None)
-        saved.append(SavedTensor(t, index))
-    ctx._saved = tuple(saved)
-    ctx._to_save = ()
+    if ctx._to_save:
+        ctx._saved = [None if t is None else SavedTensor(t, _position_among(t, outputs))
+                      for t in ctx._to_save]
+        ctx._to_save = ()
+
+
+def _is_among(tensor, tensors):
+    for t in tensors:
+        if t is tensor:
+            return True
+    return False
+
+
+def _position_among(tensor, outputs):
+    """The output index of `tensor` if the op returned it, else None (it is an input)."""
+    for index, out in enumerate(outputs):
+        if out is tensor:
+            return index
+    return None
 
 
 def _check_same_device(args):

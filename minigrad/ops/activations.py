@@ -4,6 +4,7 @@ All are written to stay finite for inputs of any size (logits of 1e4 give
 exact 0s and 1s, never NaN), and those whose derivative is a function of the
 output save the output rather than the input.
 """
+from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -14,10 +15,13 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp, a = x.xp, x.array
-        # e^-|x| never overflows; each half of the formula is exact on its side of 0.
-        e = xp.exp(-xp.abs(a))
-        s = Tensor(xp.where(a >= 0, 1 / (1 + e), e / (1 + e)))
+        xp = x.xp
+        s = xp.negative(x.array, out=xp.empty_like(x.array))  # one buffer, updated in place
+        # For very negative x, e^-x overflows to inf and 1/(1 + inf) = 0 is the right answer.
+        with backend.overflow_allowed(xp):
+            xp.exp(s, out=s)
+        s += 1
+        s = Tensor(xp.reciprocal(s, out=s))
         ctx.save_for_backward(s)
         return s
 
