@@ -8,8 +8,8 @@ and trains both on the very same MNIST batches, one DataLoader feeding both.
   every step's loss within 1e-9 relative of torch's, final weights within 1e-8.
 - float32, the tutorial MLP's whole first epoch (SGD lr 0.01, batches of 200:
   300 steps): every step's loss within 1e-3 relative of torch's, and the same
-  test accuracy within 0.3 points; the two LeNets for 100 steps each (plain SGD
-  lr 0.03, batches of 128), losses within 1e-3 relative.
+  test accuracy within 0.3 points; the d2l LeNet for 300 steps and the modern
+  LeNet for 100 (plain SGD lr 0.03, batches of 128), losses within 1e-3 relative.
 - float32, one full epoch of the modern LeNet (Adam lr 2e-3, batches of 64)
   reaches at least 97% test accuracy (97.85% with seed 0; torch gets 97.9% from
   the same start, and 98.1-98.3% from its own seeds 0-2).
@@ -20,6 +20,13 @@ and a high learning rate with momentum amplifies each such flip. With SGD lr
 0.05 and momentum 0.9, torch's own float32 and float64 curves of the modern
 LeNet part by more than 100% within 100 steps; with plain SGD at 0.03 they
 stay within 1e-4. float64 is exact enough for the livelier setting.
+
+Why the modern LeNet stops at 100 float32 steps: even at lr 0.03 its float32
+run is chaotic past that. Over 300 steps torch's own float32 curve leaves its
+float64 curve by 53% (first past 1e-3 at step 87), and minigrad's float32
+curve leaves torch's float64 one by the same 53% from the same step, while
+staying within 1.2% of torch's float32 curve; float64 twins agree to 3e-15
+over all 300 steps. The 1e-3 bound holds for the steps before the chaos.
 
 The data comes from $MINIGRAD_DATA, else from `shared/datasets` beside the
 repository; the tests are skipped when MNIST is in neither.
@@ -145,9 +152,9 @@ def test_float32_mlp_first_epoch_matches_torch(mnist):
     assert abs(points[mg] - points[torch]) <= 0.3, points
 
 
-@pytest.mark.parametrize("name", LENETS)
-def test_float32_lenet_curves_match_torch(mnist, name):
-    losses = train_twins(twins(name, "float32"), mnist[0], steps=100, batch_size=128, dtype="float32",
+@pytest.mark.parametrize("name, steps", [("lenet", 300), ("lenet-modern", 100)])
+def test_float32_lenet_curves_match_torch(mnist, name, steps):
+    losses = train_twins(twins(name, "float32"), mnist[0], steps=steps, batch_size=128, dtype="float32",
                          make_optimizer=gentle_sgd)
 
     assert relative_gaps(losses).max() <= 1e-3
