@@ -15,6 +15,7 @@ soon as its tensors go, and an evaluation loop without `no_grad` stays flat.
 import heapq
 
 from .. import tensor as tensor_module
+from ..ops.shape import sum_to
 from . import grad_mode
 from .function import FREED_MESSAGE
 
@@ -27,8 +28,6 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     inputs run, nothing is accumulated, and the gradient reaching each input
     is returned (None where none arrives).
     """
-    from ..ops.shape import sum_to
-
     targets = None if inputs is None else _targets(inputs)
     needed = None if inputs is None else _nodes_leading_to(outputs, targets)
     captured = {}

@@ -24,9 +24,11 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        rows = grad.reshape(-1, weight.shape[0])
+        # A batch of vectors is already rows; only a deeper stack needs flattening.
+        rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+        x_rows = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
         grad_x = grad @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = rows.t() @ x.reshape(-1, weight.shape[1]) if ctx.needs_input_grad[1] else None
+        grad_weight = rows.t() @ x_rows if ctx.needs_input_grad[1] else None
         grad_bias = rows.sum(0) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
