@@ -1,50 +1,20 @@
 """The networks and workloads that the benchmarks time.
 
-Each network is written once, as a function of an ``nn`` namespace: minigrad
-mirrors PyTorch's API, so ``mlp(torch.nn)`` and ``mlp(minigrad.nn)`` build the
-same model, with the same state_dict keys as the hand-written NumPy floor.
+The networks are minigrad's own models (`minigrad.models`), each written once
+as a function of an ``nn`` namespace: minigrad mirrors PyTorch's API, so
+``mlp(torch.nn)`` and ``mlp(minigrad.nn)`` build the same model, with the same
+state_dict keys as the hand-written NumPy floor.
 """
 
 from dataclasses import dataclass
+
+from minigrad.models import lenet as lenet_d2l
+from minigrad.models import lenet_modern, mlp
 
 IMAGE_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10
 MNIST_TRAIN_IMAGES = 60_000
 LEARNING_RATE = 0.01
-
-
-def mlp(nn):
-    """The MNIST multilayer perceptron: 784 -> 200 -> 200 -> 10 with ReLU."""
-    return nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(784, 200), nn.ReLU(),
-        nn.Linear(200, 200), nn.ReLU(),
-        nn.Linear(200, 10),
-    )
-
-
-def lenet_d2l(nn):
-    """LeNet-5 as in d2l.ai: sigmoid activations and average pooling."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10),
-    )
-
-
-def lenet_modern(nn):
-    """LeNet-5 with today's choices: ReLU activations and max pooling."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10),
-    )
 
 
 def linear_flops(in_features, out_features):

@@ -43,28 +43,23 @@ def lenet(nn=minigrad_nn):
     The first convolution pads by 2 so that a 28x28 MNIST image plays the part
     of LeNet's original 32x32 input; the second leaves 16 maps of 5x5 = 400 features.
     """
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10),
-    )
+    return _lenet(nn, nn.Sigmoid, nn.AvgPool2d)
 
 
 def lenet_modern(nn=minigrad_nn):
     """LeNet-5 with today's choices, ReLU and max pooling: the same layers, and it trains much faster."""
+    return _lenet(nn, nn.ReLU, nn.MaxPool2d)
+
+
+def _lenet(nn, activation, pooling):
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), activation(),
+        pooling(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), activation(),
+        pooling(kernel_size=2, stride=2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(16 * 5 * 5, 120), activation(),
+        nn.Linear(120, 84), activation(),
         nn.Linear(84, 10),
     )
 

@@ -121,7 +121,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     from ..tensor import Tensor
 
     inputs = _as_tuple(inputs)
-    wrt = _differentiable_inputs(inputs)
+    _differentiable_inputs(inputs)  # refuse non-float64 inputs before any work
     outputs = _as_tuple(fn(*inputs))
     if grad_outputs is None:
         import random

@@ -7,8 +7,6 @@ below, so `x.exp()` and `mg.exp(x)` are one code path.
 """
 from .. import backend
 from ..tensor import Tensor
-from . import activations, conversion, elementwise, matmul, reductions, shape
-
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .conversion import to
 from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, le, log, log2, lt, mul, ne, neg,

@@ -17,11 +17,13 @@ position across all groups:
     {'state': {0: {'momentum_buffer': tensor(...)}, ...},
      'param_groups': [{'lr': 0.1, ..., 'params': [0, 1]}, ...]}
 """
+import abc
+
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base class: parameter groups, per-parameter state, `step`, `zero_grad`, saving and loading.
 
     Subclasses pass their hyperparameters' defaults to `__init__`, check them in
@@ -73,9 +75,9 @@ class Optimizer:
         if not group["lr"] >= 0.0:
             raise ValueError(f"Invalid learning rate: {group['lr']}")
 
+    @abc.abstractmethod
     def _update(self, param, state, group):
         """Change `param.array` in place, using `param.grad` and the parameter's `state` dict."""
-        raise NotImplementedError
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return what `closure` returned, if given.

@@ -1,11 +1,9 @@
 """`Conv2d`: the 2-D convolution layer."""
-import math
-
 from ... import creation
 from ...ops.convolution import as_pair, conv_input_problem
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import reset_affine_parameters
 from .module import Module
 
 
@@ -37,11 +35,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input):
         problem = conv_input_problem(input.shape, self.in_channels)
