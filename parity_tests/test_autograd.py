@@ -741,3 +741,19 @@ def test_gradients_flow_back_across_a_device_move():
     y.backward()
     assert x.grad.device == "cpu"
     np.testing.assert_allclose(values(x.grad), 3 * np.exp(3 * np.array([1.0, 2.0])))
+
+
+def test_a_leaf_gradient_shared_with_a_pending_node_is_not_overwritten():
+    """`a` gets the same gradient array as node `u` (from `a + u`), then a second gradient
+    (through `v`) before `u` runs: adding that second gradient must not change what `u` reads."""
+    def f(lib, a):
+        u = a * 3
+        v = a * 5
+        return ((a + u) * v).sum()
+
+    values = np.array([0.5, -1.25, 2.0])
+    a = mg.tensor(values, requires_grad=True)
+    f(mg, a).backward()
+    a_torch = torch.tensor(values, requires_grad=True)
+    f(torch, a_torch).backward()
+    np.testing.assert_allclose(a.grad.numpy(), a_torch.grad.numpy(), rtol=1e-12)

@@ -33,13 +33,13 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     captured = {}
     pending = {}  # node -> gradient of each of its outputs, summed over consumers
     heap = []
-    fresh_leaf_arrays = set()
+    arrays_in_use = set()
 
     def deliver(edge, grad):
         node, leaf = edge
         if node is None:
             if targets is None:
-                _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays)
+                _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use)
             elif id(leaf) in targets:
                 key = id(leaf)
                 captured[key] = grad if key not in captured else captured[key] + grad
@@ -57,7 +57,7 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     grad_mode._enabled = create_graph
     try:
         for output, grad in zip(outputs, output_grads):
-            fresh_leaf_arrays.add(id(grad.array))  # the caller's array: never adopt it as a .grad
+            arrays_in_use.add(id(grad.array))  # the caller's array: never adopt it as a .grad
             if output.grad_fn is None:
                 deliver((None, output), grad)
             else:
@@ -108,29 +108,34 @@ def _call_backward(node, grads):
     return input_grads
 
 
-def _accumulate_into_leaf(leaf, grad, create_graph, fresh_leaf_arrays):
+def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
     """Add a gradient into `leaf.grad`, as PyTorch's AccumulateGrad does.
 
-    Later passes add into `.grad` in place, so `.grad` must own its memory.
-    The incoming array may be shared: the same gradient can travel along
-    several edges (`x + x`), or be a view of one that does (`reshape`), or
-    be the caller's own. It is adopted only when it is a fresh array seen for
-    the first time in this pass; otherwise it is copied.
+    Between backward passes `.grad` is added to in place, as in PyTorch, so it
+    must own its memory. Within a pass an array may be shared: the same
+    gradient can travel along several edges (`x + x`) and still wait in
+    another node's pending sum, or be a view of such a one (`reshape`), or be
+    the caller's own. So an incoming array is adopted only when it is fresh
+    and not yet seen in this pass (else copied), and an array adopted in this
+    pass is never written to before the pass ends: a second gradient for the
+    same leaf in the same pass is added out of place.
     """
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     array = grad.array
     if leaf.grad is None:
-        if id(array) in fresh_leaf_arrays or array.base is not None or not array.flags.writeable:
+        if id(array) in arrays_in_use or array.base is not None or not array.flags.writeable:
             array = array.copy()
-        fresh_leaf_arrays.add(id(array))
         leaf.grad = tensor_module.Tensor(array)
-    elif leaf.grad.grad_fn is not None or leaf.grad.array.shape != array.shape:
+    elif (id(leaf.grad.array) in arrays_in_use or leaf.grad.grad_fn is not None
+          or leaf.grad.array.shape != array.shape):
         leaf.grad = tensor_module.Tensor((leaf.grad + grad).array)
     else:
         leaf.grad.array += array
         leaf.grad._version_counter[0] += 1
+        return
+    arrays_in_use.add(id(leaf.grad.array))
 
 
 def _keep_retained_grads(node, grads):
