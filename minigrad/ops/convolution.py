@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .nn_ops import check_weight_and_bias
 from .shape import broadcast_to
 
 
@@ -256,13 +257,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if problem:
         raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and "
                            f"groups={groups}: {problem}")
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise RuntimeError(f"conv2d: expected bias of shape ({out_channels},), "
-                           f"got {tuple(bias.shape)}")
-    for name, other in (("weight", weight), ("bias", bias)):
-        if other is not None and other.dtype != input.dtype:
-            raise RuntimeError(f"conv2d: input ({input.dtype}) and {name} ({other.dtype}) must "
-                               "have the same dtype")
+    check_weight_and_bias("conv2d", input, weight, bias)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)

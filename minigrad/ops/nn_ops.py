@@ -39,14 +39,19 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                            f"shape {tuple(weight.shape)}: expected input of shape "
                            f"(*, {weight.shape[-1]})")
+    check_weight_and_bias("linear", input, weight, bias)
+    return Linear.apply(input, weight, bias)
+
+
+def check_weight_and_bias(op, input, weight, bias):
+    """PyTorch's errors for a layer's bias of the wrong shape and for mixed dtypes."""
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"linear: expected bias of shape ({weight.shape[0]},), "
+        raise RuntimeError(f"{op}: expected bias of shape ({weight.shape[0]},), "
                            f"got {tuple(bias.shape)}")
     for name, other in (("weight", weight), ("bias", bias)):
-        if other is not None and other.dtype != input.dtype:
-            raise RuntimeError(f"linear: input ({input.dtype}) and {name} ({other.dtype}) must "
+        if other is not None and other.array.dtype != input.array.dtype:
+            raise RuntimeError(f"{op}: input ({input.dtype}) and {name} ({other.dtype}) must "
                                "have the same dtype")
-    return Linear.apply(input, weight, bias)
 
 
 def dropout(input, p=0.5, training=True):
