@@ -78,20 +78,27 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
-        xp = a.xp
         if ctx.needs_input_grad[0]:
-            # As in PyTorch: where b = 0, b·a^(b-1) and its own derivatives are 0·inf at or
-            # near a = 0; a safe base of 1 keeps that NaN out of higher derivatives too.
-            constant = Tensor(b.array == 0)
-            safe_a = where(constant, Tensor(xp.ones((), a.array.dtype)), a)
-            grad_a = where(constant, Tensor(xp.zeros((), a.array.dtype)),
-                           grad * b * safe_a ** (b - 1))
+            grad_a = _zero_where(b.array == 0, a, lambda base: grad * b * base ** (b - 1))
         if ctx.needs_input_grad[1]:
-            base_is_zero = Tensor((a.array == 0) & (b.array >= 0))
-            safe_a = where(base_is_zero, Tensor(xp.ones((), a.array.dtype)), a)
-            grad_b = where(base_is_zero, Tensor(xp.zeros((), a.array.dtype)),
-                           grad * a ** b * safe_a.log())
+            grad_b = _zero_where((a.array == 0) & (b.array >= 0), a,
+                                 lambda base: grad * a ** b * base.log())
         return grad_a, grad_b
+
+
+def _zero_where(mask, a, formula):
+    """formula(a), but 0 where `mask` holds, as PyTorch defines pow's derivatives there.
+
+    The formula sees a base of 1 at the masked places, so no 0·inf (a NaN)
+    reaches the result or its own derivatives; with nothing masked, as for
+    `x ** 2`, it is just formula(a).
+    """
+    if not mask.any():
+        return formula(a)
+    xp, dtype = a.xp, a.array.dtype
+    masked = Tensor(mask)
+    safe_a = where(masked, Tensor(xp.ones((), dtype)), a)
+    return where(masked, Tensor(xp.zeros((), dtype)), formula(safe_a))
 
 
 class Neg(Function):

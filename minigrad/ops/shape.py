@@ -90,6 +90,12 @@ class GetItem(Function):
         return IndexAdd.apply(grad, ctx.shape, ctx.index), None
 
 
+class SliceView(GetItem):
+    """x[index] for ints and slices alone: a view of x, so it shares x's version counter."""
+
+    returns_view = True
+
+
 class IndexAdd(Function):
     """zeros(shape) with values added at index.   grad is grad[index]"""
 
@@ -245,13 +251,11 @@ def is_basic_index(index):
 
 def getitem(x, index):
     index = array_index(index, x.xp)
+    op = SliceView if is_basic_index(index) else GetItem
     try:
-        out = GetItem.apply(x, index)
+        return op.apply(x, index)
     except IndexError as error:
         raise IndexError(f"{error} (indexing a tensor of shape {tuple(x.shape)})") from None
-    if is_basic_index(index):
-        out._version_counter = x._version_counter
-    return out
 
 
 def _same_dtype(tensors):

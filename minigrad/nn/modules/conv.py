@@ -1,9 +1,7 @@
 """`Conv2d`: the 2-D convolution layer."""
-from ... import creation
 from ...ops.convolution import as_pair, conv_input_problem
 from .. import functional as F
-from ..parameter import Parameter
-from .linear import reset_affine_parameters
+from .linear import add_affine_parameters, reset_affine_parameters
 from .module import Module
 
 
@@ -26,13 +24,8 @@ class Conv2d(Module):
         self.stride = as_pair(stride, "stride")
         self.padding = as_pair(padding, "padding")
         self.dilation = as_pair(dilation, "dilation")
-        self.weight = Parameter(creation.zeros(out_channels, in_channels // groups,
-                                               *self.kernel_size, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.zeros(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_affine_parameters(self, (out_channels, in_channels // groups, *self.kernel_size),
+                              bias, dtype, device)
 
     def reset_parameters(self):
         reset_affine_parameters(self.weight, self.bias)

@@ -18,13 +18,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype,
-                                               device=device))
-        if bias:
-            self.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_affine_parameters(self, (out_features, in_features), bias, dtype, device)
 
     def reset_parameters(self):
         reset_affine_parameters(self.weight, self.bias)
@@ -38,6 +32,17 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+def add_affine_parameters(module, weight_shape, bias, dtype, device):
+    """Give a layer its `weight` of `weight_shape` and a `bias` per output (or an empty bias
+    slot), then PyTorch's default start through the layer's own reset_parameters()."""
+    module.weight = Parameter(creation.zeros(*weight_shape, dtype=dtype, device=device))
+    if bias:
+        module.bias = Parameter(creation.zeros(weight_shape[0], dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()
 
 
 def reset_affine_parameters(weight, bias):
