@@ -1,12 +1,12 @@
 """Convolution and pooling: im2col, col2im, and the ops built on them.
 
 A 2-D convolution slides a kernel over an image. im2col turns the sliding
-into a matrix: column (n, i, j) holds the input patch under output pixel
+into a matrix: column (i, j, n) holds the input patch under output pixel
 (i, j) of image n, so the convolution of a whole batch is one matrix product,
 and its derivatives are the derivatives of that product:
 
-    cols = im2col(x)                      (C·kh·kw, N·Ho·Wo)
-    Y    = W · cols + b                   W reshaped to (O, C·kh·kw), Y to (O, N·Ho·Wo)
+    cols = im2col(x)                      (C·kh·kw, Ho·Wo·N)
+    Y    = W · cols + b                   W reshaped to (O, C·kh·kw), Y to (O, Ho·Wo·N)
 
     dL/dW    = dL/dY · colsᵀ
     dL/db    = Σ dL/dY over the batch and the pixels
@@ -18,8 +18,15 @@ its derivative is its adjoint, col2im, which adds each column entry back onto
 the pixel it came from; and col2im's derivative is im2col. Each is the
 other's backward, which is what makes second derivatives of a convolution work.
 
-Pooling reads the same patches, one channel at a time: average pooling sums
-each column, max pooling takes each column's largest entry.
+Memory layout: the batch is the innermost axis. Y comes out of the product as
+(O, Ho, Wo, N) and is handed on as a permuted view with PyTorch's shape
+(N, O, Ho, Wo); elementwise ops keep that memory order, so the next
+convolution or pooling finds its input already batch-last and gathers
+patches in runs of Wo·N contiguous numbers (a batch-first layout gives runs
+of Wo, several times slower), and col2im adds back in equally long runs.
+
+Pooling reads the same patches, channel by channel: average pooling sums the
+kh·kw taps of each window, max pooling takes their largest.
 """
 import math
 from typing import NamedTuple
@@ -56,41 +63,57 @@ def _taps(offset, dilation, stride, count):
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
-def im2col(xp, x, window, pad_value=0):
-    """The columns (C·kh·kw, N·Ho·Wo) of an array x (N, C, H, W).
+def _batch_last(xp, x, widths, pad_value):
+    """x (N, C, H, W) as a C-contiguous (C, H, W, N) array, padded by `widths`.
 
-    The patches are a strided view of the padded x, laid out directly in the
-    columns' axis order (C, kh, kw, N, Ho, Wo); the reshape makes the one
-    copy. Rows run over channels first, as W's flattened columns do.
+    No copy when x is already a batch-last view (a convolution's output, or
+    an elementwise function of one) and needs no padding.
+    """
+    x = x.transpose(1, 2, 3, 0)
+    (top, bottom), (left, right) = widths
+    if not (top or bottom or left or right):
+        return xp.ascontiguousarray(x)
+    c, h, w, n = x.shape
+    padded = xp.full((c, top + h + bottom, left + w + right, n), pad_value, dtype=x.dtype)
+    padded[:, top:top + h, left:left + w] = x
+    return padded
+
+
+def im2col(xp, x, window, pad_value=0):
+    """The columns (C·kh·kw, Ho·Wo·N) of an array x (N, C, H, W).
+
+    The patches are a strided view of the padded, batch-last x, laid out
+    directly in the columns' axis order (C, kh, kw, Ho, Wo, N); the reshape
+    makes the one copy. Rows run over channels first, as W's flattened
+    columns do.
     """
     n, c, h, w = x.shape
-    (top, bottom), (left, right) = _pad_widths(window, h, w)
-    if top or bottom or left or right:
-        x = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=pad_value)
+    padded = _batch_last(xp, x, _pad_widths(window, h, w), pad_value)
     (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
-    step_n, step_c, step_y, step_x = x.strides
+    step_c, step_y, step_x, step_n = padded.strides
     patches = xp.lib.stride_tricks.as_strided(
-        x, (c, kh, kw, n, ho, wo),
-        (step_c, step_y * dh, step_x * dw, step_n, step_y * sh, step_x * sw))
-    return patches.reshape(c * kh * kw, n * ho * wo)
+        padded, (c, kh, kw, ho, wo, n),
+        (step_c, step_y * dh, step_x * dw, step_y * sh, step_x * sw, step_n))
+    return patches.reshape(c * kh * kw, ho * wo * n)
 
 
 def col2im(xp, cols, shape, window):
-    """The adjoint of im2col: columns (C·kh·kw, N·Ho·Wo) summed back onto an array of `shape`.
+    """The adjoint of im2col: columns (C·kh·kw, Ho·Wo·N) summed back onto an array of `shape`.
 
     A pixel sits in up to kh·kw patches, so its value is a sum. Rather than
     scatter element by element, loop over the kernel's taps: tap (i, j) of
     every patch at once is one strided block added onto the padded image.
+    The result is a batch-last view with the shape (N, C, H, W).
     """
     n, c, h, w = shape
     (top, bottom), (left, right) = _pad_widths(window, h, w)
     (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
-    padded = xp.zeros((c, n, top + h + bottom, left + w + right), dtype=cols.dtype)
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    padded = xp.zeros((c, top + h + bottom, left + w + right, n), dtype=cols.dtype)
+    cols = cols.reshape(c, kh, kw, ho, wo, n)
     for i in range(kh):
         for j in range(kw):
-            padded[:, :, _taps(i, dh, sh, ho), _taps(j, dw, sw, wo)] += cols[:, i, j]
-    return padded[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+            padded[:, _taps(i, dh, sh, ho), _taps(j, dw, sw, wo)] += cols[:, i, j]
+    return padded[:, top:top + h, left:left + w].transpose(3, 0, 1, 2)
 
 
 class Im2Col(Function):
@@ -107,25 +130,40 @@ class Im2Col(Function):
 
 
 class Col2Im(Function):
-    """x = col2im(cols), back to `shape`.   dL/dcols = im2col(dL/dx)"""
+    """x = col2im(cols), back to `shape`.   dL/dcols = im2col(dL/dx)
+
+    cols may also come as (C, kh·kw, Ho·Wo·N), the pooling ops' view of the same numbers.
+    """
 
     @staticmethod
     def forward(ctx, cols, shape, window):
-        ctx.window = window
+        ctx.cols_shape, ctx.window = cols.shape, window
         return col2im(cols.xp, cols.array, shape, window)
 
     @staticmethod
     def backward(ctx, grad):
-        return Im2Col.apply(grad, ctx.window), None, None
+        return Im2Col.apply(grad, ctx.window).reshape(ctx.cols_shape), None, None
 
 
-def _planes(shape):
-    """Pooling treats every channel of every image alone: (..., H, W) as (planes, 1, H, W)."""
-    return (math.prod(shape[:-2]), 1) + tuple(shape[-2:])
+def _taps_by_channel(xp, x, window, pad_value=0):
+    """x's patches as (C, kh·kw, Ho·Wo·N): the taps of every window, channel by channel."""
+    channels, taps = x.shape[1], math.prod(window.kernel)
+    return im2col(xp, x, window, pad_value).reshape(channels, taps, -1)
+
+
+def _batch_first(y, shape):
+    """Per-channel results y (C, Ho·Wo·N) as a batch-last view with PyTorch's shape (N, C, Ho, Wo)."""
+    n, c, ho, wo = shape
+    return y.reshape(c, ho, wo, n).transpose(3, 0, 1, 2)
+
+
+def _per_channel(grad):
+    """The inverse of _batch_first, on a tensor: dL/dy (N, C, Ho, Wo) as (C, 1, Ho·Wo·N)."""
+    return grad.permute(1, 2, 3, 0).reshape(grad.shape[1], 1, -1)
 
 
 class AvgPool2d(Function):
-    """y = (sum of each window) / divisor.
+    """y = (sum of each window) / divisor, x of shape (N, C, H, W).
 
     Every pixel of a window receives the window's dL/dy / divisor:
         dL/dx = col2im(dL/dy / divisor, repeated at each of the kh·kw taps)
@@ -134,19 +172,21 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, window, divisor):
         ctx.shape, ctx.window, ctx.divisor = x.shape, window, divisor
-        sums = im2col(x.xp, x.array.reshape(_planes(x.shape)), window).sum(axis=0)
-        return sums.reshape(x.shape[:-2] + window.output) / divisor
+        sums = _taps_by_channel(x.xp, x.array, window).sum(axis=1)
+        (n, c), (ho, wo) = x.shape[:2], window.output
+        means = sums.reshape(c, ho, wo, n) / divisor.reshape(ho, wo, 1)
+        return means.transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, grad):
-        share = (grad / Tensor(ctx.divisor)).reshape(1, -1)
+        share = _per_channel(grad / Tensor(ctx.divisor))
         taps = math.prod(ctx.window.kernel)
-        cols = broadcast_to(share, (taps, share.shape[1]))
-        return Col2Im.apply(cols, _planes(ctx.shape), ctx.window).reshape(ctx.shape), None, None
+        cols = broadcast_to(share, (share.shape[0], taps, share.shape[2]))
+        return Col2Im.apply(cols, ctx.shape, ctx.window), None, None
 
 
 class MaxPool2d(Function):
-    """y = the largest value of each window.
+    """y = the largest value of each window, x of shape (N, C, H, W).
 
         dL/dx = col2im(m · dL/dy),  m = 1 at each window's maximum, 0 at its other taps
 
@@ -156,32 +196,34 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, window, return_indices):
         xp = x.xp
-        cols = im2col(xp, x.array.reshape(_planes(x.shape)), window, pad_value=-xp.inf)
-        y = cols.max(axis=0)
-        is_max = cols == y
+        cols = _taps_by_channel(xp, x.array, window, pad_value=-xp.inf)
+        y = cols.max(axis=1)
+        is_max = cols == y[:, None]
         unclaimed = xp.ones(y.shape, dtype=bool)
-        for tap in is_max:  # taps in row-major order: the first maximum claims its window
+        for t in range(is_max.shape[1]):  # taps in row-major order: the first maximum claims
+            tap = is_max[:, t]
             tap &= unclaimed
             unclaimed ^= tap
         ctx.shape, ctx.window, ctx.is_max = x.shape, window, is_max
-        y = y.reshape(x.shape[:-2] + window.output)
+        y = _batch_first(y, x.shape[:2] + window.output)
         if not return_indices:
             return y
-        return y, _flat_indices(xp, is_max, x.shape, window).reshape(y.shape)
+        return y, _batch_first(_flat_indices(xp, is_max, x.shape, window), y.shape)
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        cols = grad.reshape(1, -1) * Tensor(ctx.is_max.astype(grad.array.dtype))
-        return Col2Im.apply(cols, _planes(ctx.shape), ctx.window).reshape(ctx.shape), None, None
+        cols = _per_channel(grad) * Tensor(ctx.is_max.astype(grad.array.dtype))
+        return Col2Im.apply(cols, ctx.shape, ctx.window), None, None
 
 
 def _flat_indices(xp, is_max, shape, window):
-    """Where each window's maximum sits in its input plane: row·W + column, PyTorch's indices."""
+    """Where each window's maximum sits in its input plane, row·W + column (PyTorch's
+    indices), as (C, Ho·Wo·N)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = window
-    tap = is_max.argmax(axis=0).reshape(-1, ho, wo)
-    rows = xp.arange(ho).reshape(-1, 1) * sh - ph + (tap // kw) * dh
-    columns = xp.arange(wo) * sw - pw + (tap % kw) * dw
-    return (rows * shape[-1] + columns).astype(xp.int64)
+    tap = is_max.argmax(axis=1).reshape(shape[1], ho, wo, shape[0])
+    rows = xp.arange(ho).reshape(-1, 1, 1) * sh - ph + (tap // kw) * dh
+    columns = xp.arange(wo).reshape(-1, 1) * sw - pw + (tap % kw) * dw
+    return (rows * shape[-1] + columns).astype(xp.int64).reshape(shape[1], -1)
 
 
 # ---------------------------------------------------------------------------
@@ -267,10 +309,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     columns = cols.shape[1]
     # One matrix product per group, batched: a single product when groups = 1.
     y = weight.reshape(groups, out_channels // groups, -1) @ cols.reshape(groups, -1, columns)
-    y = y.reshape((out_channels, input.shape[0]) + window.output)
+    y = y.reshape((out_channels,) + window.output + (input.shape[0],))
     if bias is not None:
         y = y + bias.reshape(out_channels, 1, 1, 1)
-    y = y.permute(1, 0, 2, 3)
+    y = y.permute(3, 0, 1, 2)
     return y.squeeze(0) if unbatched else y
 
 
@@ -300,13 +342,15 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     window = _pool_window("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     xp = input.xp
     if divisor_override is not None:
-        divisor = xp.asarray(divisor_override, dtype=input.array.dtype)
+        divisor = xp.full(window.output, divisor_override, dtype=input.array.dtype)
     else:
         (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = window
         height, width = input.shape[-2:]
         rows = _window_sizes(xp, height, kh, sh, ph, ho, count_include_pad)
         columns = _window_sizes(xp, width, kw, sw, pw, wo, count_include_pad)
         divisor = (rows.reshape(-1, 1) * columns).astype(input.array.dtype)
+    if input.ndim == 3:
+        return AvgPool2d.apply(input.unsqueeze(0), window, divisor).squeeze(0)
     return AvgPool2d.apply(input, window, divisor)
 
 
@@ -328,4 +372,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not input.is_floating_point():
         raise RuntimeError(f"max_pool2d: expected a floating-point input, got {input.dtype}")
     window = _pool_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    return MaxPool2d.apply(input, window, return_indices)
+    if input.ndim == 4:
+        return MaxPool2d.apply(input, window, return_indices)
+    result = MaxPool2d.apply(input.unsqueeze(0), window, return_indices)
+    return tuple(r.squeeze(0) for r in result) if return_indices else result.squeeze(0)
