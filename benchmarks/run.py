@@ -20,6 +20,9 @@ CPU twin.
 Each (implementation, workload) runs in a fresh process with the thread
 count set before NumPy or torch is imported (one thread unless ``--threads``
 says otherwise), so that it starts clean and its peak memory is its own.
+The implementations of a workload take their timed runs in turn, one at a
+time (round-robin, see ``run_interleaved``): on a shared machine whose speed
+drifts, that keeps the ratios between them fair.
 
 Results go to ``--out``: ``results.json`` (everything, raw times included),
 ``results.md`` (tables and the machine they were measured on) and PNG
@@ -30,6 +33,7 @@ data: it proves the code runs, in well under a minute, and measures nothing.
 import argparse
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -77,9 +81,14 @@ class WorkerFailed(Exception):
     """A worker process exited with an error; the message ends with its traceback's last lines."""
 
 
+def worker_environment(settings):
+    """This process's environment with the thread count set for every threading library."""
+    return dict(os.environ, **{name: str(settings.threads) for name in THREAD_VARIABLES})
+
+
 def run_worker(task, settings):
     """Run one task in a fresh ``python -m benchmarks.run --worker`` process and return its result."""
-    environment = dict(os.environ, **{name: str(settings.threads) for name in THREAD_VARIABLES})
+    environment = worker_environment(settings)
     with tempfile.TemporaryDirectory(prefix="minigrad-bench-") as folder:
         task_path, result_path = Path(folder) / "task.json", Path(folder) / "result.json"
         task_path.write_text(json.dumps(dict(task, result_path=str(result_path))))
@@ -94,35 +103,124 @@ def run_worker(task, settings):
         return json.loads(result_path.read_text())
 
 
-def make_tasks(settings, implementations, workload_names, scaling):
-    """One worker task per (workload, implementation), then per (scaling network, implementation)."""
+class Server:
+    """One ``--worker`` process serving a workload task: it times a run each time it is asked."""
+
+    def __init__(self, task, settings, folder):
+        self.task, self.timeout_s = task, settings.worker_timeout_s
+        self.result_path = Path(folder) / f"{task['implementation']}.result.json"
+        task_path = Path(folder) / f"{task['implementation']}.task.json"
+        task_path.write_text(json.dumps(dict(task, result_path=str(self.result_path))))
+        self.stderr = open(Path(folder) / f"{task['implementation']}.stderr", "w+")
+        self.process = subprocess.Popen([sys.executable, "-m", "benchmarks.run", "--worker", str(task_path)],
+                                        cwd=REPO_ROOT, env=worker_environment(settings), text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+
+    def reply(self):
+        """The worker's next line; WorkerFailed if it died or said nothing within the timeout."""
+        ready, _, _ = select.select([self.process.stdout], [], [], self.timeout_s)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            self.process.kill()
+            self.process.wait()
+            self.stderr.seek(0)
+            last_lines = self.stderr.read().strip().splitlines()[-3:]
+            raise WorkerFailed(" | ".join(last_lines) or f"no reply within {self.timeout_s:.0f} s")
+        return line.strip()
+
+    def time_one_run(self):
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        return float(self.reply())
+
+    def finish(self):
+        """Stop the worker and return its result."""
+        self.process.stdin.write("finish\n")
+        self.process.stdin.close()
+        if self.process.wait(timeout=self.timeout_s) != 0:
+            raise WorkerFailed(f"exited with {self.process.returncode}")
+        self.stderr.close()
+        return json.loads(self.result_path.read_text())
+
+
+def run_interleaved(tasks, settings, repeats):
+    """Time one workload on several implementations, their timed runs taken in turn.
+
+    Every implementation keeps its own process (its own threads and peak
+    memory) but only one runs at a time: round r asks each in turn for one
+    timed run, starting with implementation r mod k, so the machine's slow
+    and quick spells are shared out evenly and the ratios within a round
+    are fair. Returns (results, {implementation: error message}).
+    """
+    errors = {}
+    with tempfile.TemporaryDirectory(prefix="minigrad-bench-") as folder:
+        servers = {}
+        for task in tasks:
+            server = Server(task, settings, folder)
+            try:
+                if server.reply() != "ready":
+                    raise WorkerFailed("did not start")
+                servers[task["implementation"]] = server
+            except WorkerFailed as failure:
+                errors[task["implementation"]] = str(failure)
+        for round_number in range(repeats):
+            names = list(servers)
+            start = round_number % max(len(names), 1)
+            for name in names[start:] + names[:start]:
+                try:
+                    servers[name].time_one_run()
+                except (WorkerFailed, ValueError) as failure:
+                    errors[name] = str(failure)
+                    del servers[name]
+        results = []
+        for name, server in servers.items():
+            try:
+                results.append(server.finish())
+            except (WorkerFailed, subprocess.TimeoutExpired, ValueError) as failure:
+                errors[name] = str(failure)
+    return results, errors
+
+
+def scaling_tasks(settings, implementations):
+    """One worker task per (scaling network, implementation)."""
     common = {"threads": settings.threads, "seed": settings.seed, "quick": settings.quick}
-    tasks = []
-    for workload in workload_names:
-        repeats = settings.epoch_repeats if WORKLOADS[workload].mode == "epoch" else settings.repeats
-        tasks += [dict(common, kind="workload", implementation=implementation, workload=workload,
-                       warmup=settings.warmup, repeats=repeats) for implementation in implementations]
-    if scaling:
-        tasks += [dict(common, kind="scaling", implementation=implementation, network=network,
-                       batches=list(settings.scaling_batches), warmup=settings.warmup,
-                       min_repeats=settings.scaling_min_repeats, max_repeats=settings.scaling_max_repeats,
-                       budget_s=settings.scaling_budget_s)
-                  for network in SCALING_NETWORKS for implementation in implementations]
-    return tasks
+    return [dict(common, kind="scaling", implementation=implementation, network=network,
+                 batches=list(settings.scaling_batches), warmup=settings.warmup,
+                 min_repeats=settings.scaling_min_repeats, max_repeats=settings.scaling_max_repeats,
+                 budget_s=settings.scaling_budget_s)
+            for network in SCALING_NETWORKS for implementation in implementations]
 
 
 def benchmark(settings, implementations, workload_names, scaling):
-    """Run every task, printing progress; return the report as a dict."""
+    """Run every workload (implementations interleaved), then the scaling curves; return the report."""
     probe = run_worker({"kind": "probe"}, settings)
     skipped = {name: probe["unavailable"][name] for name in implementations if name not in probe["available"]}
     implementations = [name for name in implementations if name in probe["available"]]
     for name, reason in skipped.items():
         print(f"skipping {name}: {reason}")
-    tasks = make_tasks(settings, implementations, workload_names, scaling)
 
     workload_results, scaling_curves, errors = [], [], []
+    common = {"kind": "workload", "threads": settings.threads, "seed": settings.seed, "quick": settings.quick,
+              "warmup": settings.warmup}
+    for number, workload in enumerate(workload_names, 1):
+        print(f"[{number}/{len(workload_names)}] {workload}, {', '.join(implementations)} in turn ...",
+              flush=True)
+        started = time.perf_counter()
+        repeats = settings.epoch_repeats if WORKLOADS[workload].mode == "epoch" else settings.repeats
+        tasks = [dict(common, implementation=name, workload=workload) for name in implementations]
+        results, failures = run_interleaved(tasks, settings, repeats)
+        workload_results += results
+        for result in results:
+            median_ms = report.timing_summary(result["times_s"])["median_s"] * 1e3
+            print(f"    {result['implementation']}: median {median_ms:.2f} ms")
+        for name, message in failures.items():
+            print(f"    {name}: FAILED: {message}")
+            errors.append({"task": f"{workload} on {name}", "message": message})
+        print(f"    ({time.perf_counter() - started:.1f} s)")
+
+    tasks = scaling_tasks(settings, implementations) if scaling else []
     for number, task in enumerate(tasks, 1):
-        label = f"{task.get('workload') or 'scaling ' + task['network']} on {task['implementation']}"
+        label = f"scaling {task['network']} on {task['implementation']}"
         print(f"[{number:2d}/{len(tasks)}] {label} ...", end=" ", flush=True)
         started = time.perf_counter()
         try:
@@ -131,13 +229,9 @@ def benchmark(settings, implementations, workload_names, scaling):
             print(f"FAILED: {failure}")
             errors.append({"task": label, "message": str(failure)})
             continue
-        if task["kind"] == "workload":
-            workload_results.append(result)
-            summary = f"median {report.timing_summary(result['times_s'])['median_s'] * 1e3:.2f} ms"
-        else:
-            scaling_curves.append(result)
-            summary = ", ".join(f"{p['batch']}: {report.timing_summary(p['times_s'])['median_s'] * 1e3:.2f} ms"
-                                for p in result["points"])
+        scaling_curves.append(result)
+        summary = ", ".join(f"{p['batch']}: {report.timing_summary(p['times_s'])['median_s'] * 1e3:.2f} ms"
+                            for p in result["points"])
         print(f"{summary}  ({time.perf_counter() - started:.1f} s)")
 
     devices = [result["device"] for result in workload_results + scaling_curves]

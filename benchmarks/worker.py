@@ -11,7 +11,8 @@ A task is a JSON object; the worker writes its result as JSON to the task's
 ``result_path``. Kinds of task:
 
 - ``probe``: which implementations this machine can run, and versions;
-- ``workload``: time one workload of ``networks.WORKLOADS``;
+- ``workload``: time one workload of ``networks.WORKLOADS``, one run per
+  command read from standard input (see ``serve_workload``);
 - ``scaling``: time training steps of one network across batch sizes.
 """
 
@@ -19,6 +20,7 @@ import importlib
 import json
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -62,8 +64,18 @@ def probe(task):
             "unavailable": unavailable}
 
 
-def run_workload(task):
-    """Time one workload: ``warmup`` untimed runs, then ``repeats`` timed ones."""
+def serve_workload(task, commands=None, replies=None):
+    """Set up one workload, warm it up, then time one run per ``run`` line read from ``commands``.
+
+    Each timed run's seconds go back on ``replies`` as a line; ``finish``
+    ends the loop and the result (the times, the loss, peak memory) is
+    written as for any task. ``run.py`` keeps one such process per
+    implementation and sends its ``run`` lines round-robin, so the timed
+    runs of all implementations interleave and a slow spell of a shared
+    machine falls on all of them alike.
+    """
+    commands = sys.stdin if commands is None else commands
+    replies = sys.stdout if replies is None else replies
     workload = WORKLOADS[task["workload"]]
     state = numpy_floor.init_params(numpy_floor.NETWORKS[workload.network].PARAMETER_SHAPES, task["seed"])
     engine = make_engine(task["implementation"], workload.network, state, task["threads"])
@@ -92,7 +104,14 @@ def run_workload(task):
     for _ in range(task["warmup"]):
         warm_up()
     engine.synchronize()
-    times = [time_once(timed_run, engine.synchronize) for _ in range(task["repeats"])]
+
+    times = []
+    print("ready", file=replies, flush=True)
+    for command in commands:
+        if command.strip() != "run":
+            break
+        times.append(time_once(timed_run, engine.synchronize))
+        print(times[-1], file=replies, flush=True)
 
     peak_device = engine.peak_device_bytes()
     return {
@@ -129,7 +148,7 @@ def run_scaling(task):
             "points": points}
 
 
-TASKS = {"probe": probe, "workload": run_workload, "scaling": run_scaling}
+TASKS = {"probe": probe, "workload": serve_workload, "scaling": run_scaling}
 
 
 def time_once(run, synchronize):
