@@ -44,9 +44,12 @@ def make_batch(dtype, batch=8, seed=1):
     return rng.standard_normal((batch, 1, 28, 28)).astype(dtype), rng.integers(0, 10, size=batch)
 
 
+@pytest.mark.parametrize("block_columns", [4096, 100], ids=["blocks-of-rows", "blocks-in-rows"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("name", sorted(numpy_floor.NETWORKS))
-def test_loss_and_every_gradient_match_torch(name, dtype):
+def test_loss_and_every_gradient_match_torch(name, dtype, block_columns, monkeypatch):
+    # At batch 8, 100 columns cut the first convolution's output rows (28 x 8 columns) in parts.
+    monkeypatch.setattr(numpy_floor, "BLOCK_COLUMNS", block_columns)
     floor, model = make_pair(name, dtype)
     x, labels = make_batch(dtype)
 
@@ -92,26 +95,37 @@ def test_max_pool_routes_ties_to_the_first_maximum_like_torch():
     x = np.zeros((2, 3, 4, 4))
     x[0, 0, 0, 1] = x[0, 0, 1, 0] = 1.0  # a tie inside one window
     dy = np.arange(1.0, 1.0 + 2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
-    y = numpy_floor.max_pool2d(x, 2)
-    dx = numpy_floor.max_pool2d_backward(dy, x, y, 2)
+    # The floor pools batch-last arrays (C, H, W, N); torch's are (N, C, H, W).
+    x_last = numpy_floor.to_batch_last(x)
+    y = numpy_floor.max_pool2d(x_last, 2)
+    dx = numpy_floor.max_pool2d_backward(dy.transpose(1, 2, 3, 0), x_last, y, 2)
 
     xt = torch.from_numpy(x).requires_grad_()
     yt = F.max_pool2d(xt, 2)
     yt.backward(torch.from_numpy(dy))
-    np.testing.assert_array_equal(y, yt.detach().numpy())
-    np.testing.assert_array_equal(dx, xt.grad.numpy())
+    np.testing.assert_array_equal(y.transpose(3, 0, 1, 2), yt.detach().numpy())
+    np.testing.assert_array_equal(dx.transpose(3, 0, 1, 2), xt.grad.numpy())
 
 
+@pytest.mark.parametrize("block_columns", [4096, 40, 10, 2], ids=["one-block", "rows", "part-rows", "pixels"])
 @pytest.mark.parametrize("padding", [0, 2])
-def test_conv2d_input_gradient_matches_torch(padding):
-    """The input gradient (col2im) of a conv that is not the first layer, alone."""
+def test_conv2d_matches_torch_block_by_block(padding, block_columns, monkeypatch):
+    """A conv that is not the first layer, its input gradient (col2im) included, alone.
+
+    The output (5, 7 or 11, 6 or 10, 3) is cut into one block, blocks of
+    whole rows, blocks of part of a row, or single pixels.
+    """
+    monkeypatch.setattr(numpy_floor, "BLOCK_COLUMNS", block_columns)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 4, 9, 7))
     weight = rng.standard_normal((5, 4, 3, 2))
     bias = rng.standard_normal(5)
-    y, cols = numpy_floor.conv2d(x, weight, bias, padding=padding)
+    # The floor's convolutions take batch-last (C, H, W, N) input, padded on the way in.
+    x_padded = numpy_floor.to_batch_last(x, padding)
+    y = numpy_floor.conv2d(x_padded, weight, bias).transpose(3, 0, 1, 2)
     dy = rng.standard_normal(y.shape)
-    dx, dweight, dbias = numpy_floor.conv2d_backward(dy, cols, x.shape, weight, padding=padding)
+    dx_padded, dweight, dbias = numpy_floor.conv2d_backward(dy.transpose(1, 2, 3, 0), x_padded, weight)
+    dx = dx_padded[:, padding:padding + x.shape[2], padding:padding + x.shape[3]].transpose(3, 0, 1, 2)
 
     xt, wt, bt = (torch.from_numpy(a).requires_grad_() for a in (x, weight, bias))
     yt = F.conv2d(xt, wt, bt, padding=padding)
