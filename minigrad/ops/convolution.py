@@ -176,9 +176,10 @@ def convolve(xp, x, weight, bias, window, groups):
     kernels = weight.reshape(groups, out_channels // groups, -1)
     y = xp.empty((out_channels,) + window.output + (n,), dtype=x.dtype)
     for block in _output_blocks(xp, window, n):
-        xp.matmul(kernels, _block_columns(patches, block, groups), out=_block_of(y, block, groups))
-    if bias is not None:
-        y += bias.reshape(-1, 1, 1, 1)
+        y_block = _block_of(y, block, groups)
+        xp.matmul(kernels, _block_columns(patches, block, groups), out=y_block)
+        if bias is not None:  # while the block is in the cache
+            y_block += bias.reshape(groups, -1, 1)
     return y
 
 
@@ -304,20 +305,20 @@ class Col2Im(Function):
         return Im2Col.apply(grad, ctx.window).reshape(ctx.cols_shape), None, None
 
 
-def _taps_by_channel(xp, x, window, pad_value=0):
-    """x's patches as (C, kh·kw, Ho·Wo·N): the taps of every window, channel by channel."""
-    channels, taps = x.shape[1], math.prod(window.kernel)
-    return im2col(xp, x, window, pad_value).reshape(channels, taps, -1)
+def _pool_taps(xp, x, window, pad_value=0):
+    """The kh·kw taps of x's pooling windows, each a strided view (C, Ho, Wo, N), in row-major order.
 
-
-def _batch_first(y, shape):
-    """Per-channel results y (C, Ho·Wo·N) as a batch-last view with PyTorch's shape (N, C, Ho, Wo)."""
-    n, c, ho, wo = shape
-    return y.reshape(c, ho, wo, n).transpose(3, 0, 1, 2)
+    Tap (i, j) holds element (i, j) of every window at once, so pooling is
+    elementwise work on whole views: nothing is copied into columns.
+    """
+    n, c, h, w = x.shape
+    patches = _patches(xp, _batch_last(xp, x, _pad_widths(window, h, w), pad_value), window)
+    kh, kw = window.kernel
+    return [patches[:, i, j] for i in range(kh) for j in range(kw)]
 
 
 def _per_channel(grad):
-    """The inverse of _batch_first, on a tensor: dL/dy (N, C, Ho, Wo) as (C, 1, Ho·Wo·N)."""
+    """dL/dy (N, C, Ho, Wo) as (C, 1, Ho·Wo·N), the layout of Col2Im's columns."""
     return grad.permute(1, 2, 3, 0).reshape(grad.shape[1], 1, -1)
 
 
@@ -331,10 +332,12 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, window, divisor):
         ctx.shape, ctx.window, ctx.divisor = x.shape, window, divisor
-        sums = _taps_by_channel(x.xp, x.array, window).sum(axis=1)
-        (n, c), (ho, wo) = x.shape[:2], window.output
-        means = sums.reshape(c, ho, wo, n) / divisor.reshape(ho, wo, 1)
-        return means.transpose(3, 0, 1, 2)
+        taps = _pool_taps(x.xp, x.array, window)
+        sums = taps[0].copy()
+        for tap in taps[1:]:
+            sums += tap
+        sums /= divisor.reshape(window.output + (1,))
+        return sums.transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -349,40 +352,54 @@ class MaxPool2d(Function):
 
         dL/dx = col2im(m · dL/dy),  m = 1 at each window's maximum, 0 at its other taps
 
-    Among equal maxima the first in row-major order takes the gradient, as in PyTorch.
+    Among equal maxima the first in row-major order takes the gradient, as in
+    PyTorch. m is found again in backward, from the saved x and y.
     """
 
     @staticmethod
     def forward(ctx, x, window, return_indices):
         xp = x.xp
-        cols = _taps_by_channel(xp, x.array, window, pad_value=-xp.inf)
-        y = cols.max(axis=1)
-        is_max = cols == y[:, None]
-        unclaimed = xp.ones(y.shape, dtype=bool)
-        for t in range(is_max.shape[1]):  # taps in row-major order: the first maximum claims
-            tap = is_max[:, t]
-            tap &= unclaimed
-            unclaimed ^= tap
-        ctx.shape, ctx.window, ctx.is_max = x.shape, window, is_max
-        y = _batch_first(y, x.shape[:2] + window.output)
+        taps = _pool_taps(xp, x.array, window, pad_value=-xp.inf)
+        y = taps[0].copy()
+        for tap in taps[1:]:
+            xp.maximum(y, tap, out=y)
+        output = Tensor(y.transpose(3, 0, 1, 2))
+        ctx.window = window
+        ctx.save_for_backward(x, output)
         if not return_indices:
-            return y
-        return y, _batch_first(_flat_indices(xp, is_max, x.shape, window), y.shape)
+            return output
+        tap_index = _first_maxima(xp, taps, y).argmax(axis=1)
+        return output, _flat_indices(xp, tap_index, x.shape, window).transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        cols = _per_channel(grad) * Tensor(ctx.is_max.astype(grad.array.dtype))
-        return Col2Im.apply(cols, ctx.shape, ctx.window), None, None
+        x, output = ctx.saved_tensors
+        xp = x.xp
+        taps = _pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
+        maxima = output.array.transpose(1, 2, 3, 0)
+        is_max = _first_maxima(xp, taps, maxima).reshape(x.shape[1], len(taps), -1)
+        cols = _per_channel(grad) * Tensor(is_max.astype(grad.array.dtype))
+        return Col2Im.apply(cols, x.shape, ctx.window), None, None
 
 
-def _flat_indices(xp, is_max, shape, window):
+def _first_maxima(xp, taps, maxima):
+    """Per tap, where it holds its window's maximum and no earlier tap does: (taps, C, Ho, Wo, N)."""
+    is_max = xp.empty((len(taps),) + maxima.shape, dtype=bool)
+    unclaimed = xp.ones(maxima.shape, dtype=bool)
+    for tap, claims in zip(taps, is_max):
+        xp.equal(tap, maxima, out=claims)
+        claims &= unclaimed
+        unclaimed ^= claims
+    return is_max.swapaxes(0, 1)
+
+
+def _flat_indices(xp, tap_index, shape, window):
     """Where each window's maximum sits in its input plane, row·W + column (PyTorch's
-    indices), as (C, Ho·Wo·N)."""
+    indices); tap_index (C, Ho, Wo, N) says which tap of its window holds it."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = window
-    tap = is_max.argmax(axis=1).reshape(shape[1], ho, wo, shape[0])
-    rows = xp.arange(ho).reshape(-1, 1, 1) * sh - ph + (tap // kw) * dh
-    columns = xp.arange(wo).reshape(-1, 1) * sw - pw + (tap % kw) * dw
-    return (rows * shape[-1] + columns).astype(xp.int64).reshape(shape[1], -1)
+    rows = xp.arange(ho).reshape(-1, 1, 1) * sh - ph + (tap_index // kw) * dh
+    columns = xp.arange(wo).reshape(-1, 1) * sw - pw + (tap_index % kw) * dw
+    return (rows * shape[-1] + columns).astype(xp.int64)
 
 
 # ---------------------------------------------------------------------------
