@@ -33,9 +33,10 @@ finds its input already batch-last and copies patches in runs of Wo·N
 contiguous numbers (a batch-first layout gives runs of Wo, several times
 slower), and col2im adds back in equally long runs.
 
-Pooling reads patches too, channel by channel, all at once (Im2Col, Col2Im):
-average pooling sums the kh·kw taps of each window, max pooling takes their
-largest.
+Pooling works channel by channel on the kh·kw taps of its windows, each tap
+a strided view of x holding one element of every window: average pooling
+adds the taps up, max pooling takes their largest; their backward adds the
+gradient back onto the taps with Col2Im (whose backward is Im2Col).
 """
 import math
 from typing import NamedTuple
@@ -263,8 +264,8 @@ class ConvWeightGrad(Function):
     def forward(ctx, x, grad, weight_shape, window, groups):
         ctx.save_for_backward(x, grad)
         ctx.window, ctx.groups = window, groups
-        return convolve_weight_grad(x.xp, x.array, _as_batch_last(x.xp, grad.array), weight_shape, window,
-                                    groups)
+        grad = _as_batch_last(x.xp, grad.array)
+        return convolve_weight_grad(x.xp, x.array, grad, weight_shape, window, groups)
 
     @staticmethod
     def backward(ctx, k):
