@@ -68,12 +68,6 @@ def _pad_widths(window, height, width):
     return widths
 
 
-def _taps(offset, dilation, stride, count):
-    """Along one axis: the positions kernel tap `offset` reads in each of the `count` windows."""
-    start = offset * dilation
-    return slice(start, start + stride * (count - 1) + 1, stride)
-
-
 def _batch_last(xp, x, widths, pad_value):
     """x (N, C, H, W) as a C-contiguous (C, H, W, N) array, padded by `widths`.
 
@@ -90,51 +84,59 @@ def _batch_last(xp, x, widths, pad_value):
     return padded
 
 
-def im2col(xp, x, window, pad_value=0):
-    """The columns (C·kh·kw, Ho·Wo·N) of an array x (N, C, H, W).
-
-    The patches are a strided view of the padded, batch-last x, laid out
-    directly in the columns' axis order (C, kh, kw, Ho, Wo, N); the reshape
-    makes the one copy. Rows run over channels first, as W's flattened
-    columns do.
-    """
+def patches(xp, x, window, pad_value=0):
+    """The windows of x (N, C, H, W): a strided view (C, kh, kw, Ho, Wo, N) of the padded,
+    batch-last x, entry [c, i, j, p, q, n] being the pixel under tap (i, j) of window (p, q)."""
     n, c, h, w = x.shape
     padded = _batch_last(xp, x, _pad_widths(window, h, w), pad_value)
-    (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
-    step_c, step_y, step_x, step_n = padded.strides
-    patches = xp.lib.stride_tricks.as_strided(
-        padded, (c, kh, kw, ho, wo, n),
-        (step_c, step_y * dh, step_x * dw, step_y * sh, step_x * sw, step_n))
-    return patches.reshape(c * kh * kw, ho * wo * n)
-
-
-def col2im(xp, cols, shape, window):
-    """The adjoint of im2col: columns (C·kh·kw, Ho·Wo·N) summed back onto an array of `shape`.
-
-    A pixel sits in up to kh·kw patches, so its value is a sum. Rather than
-    scatter element by element, loop over the kernel's taps: tap (i, j) of
-    every patch at once is one strided block added onto the padded image.
-    The result is a batch-last view with the shape (N, C, H, W).
-    """
-    n, c, h, w = shape
-    (top, bottom), (left, right) = _pad_widths(window, h, w)
-    (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
-    padded = xp.zeros((c, top + h + bottom, left + w + right, n), dtype=cols.dtype)
-    cols = cols.reshape(c, kh, kw, ho, wo, n)
-    for i in range(kh):
-        for j in range(kw):
-            padded[:, _taps(i, dh, sh, ho), _taps(j, dw, sw, wo)] += cols[:, i, j]
-    return padded[:, top:top + h, left:left + w].transpose(3, 0, 1, 2)
-
-
-def _patches(xp, padded, window):
-    """The windows of a padded batch-last array (C, Hp, Wp, N): a view (C, kh, kw, Ho, Wo, N)."""
-    c, _, _, n = padded.shape
     (kh, kw), (sh, sw), _, (dh, dw), (ho, wo) = window
     step_c, step_y, step_x, step_n = padded.strides
     return xp.lib.stride_tricks.as_strided(
         padded, (c, kh, kw, ho, wo, n),
         (step_c, step_y * dh, step_x * dw, step_y * sh, step_x * sw, step_n))
+
+
+def add_back(padded, cols, block, window):
+    """padded (C, Hp, Wp, N) += one output block's columns cols (C, kh, kw, rows, columns, N),
+    each entry onto the pixel it was copied from: im2col's adjoint, a block at a time.
+
+    A pixel sits in up to kh·kw patches, so its value is a sum. Rather than
+    scatter element by element, loop over the kernel's taps: tap (i, j) of
+    every patch in the block is one strided slab added onto the image.
+    """
+    p0, p1, q0, q1 = block
+    (kh, kw), (sh, sw), _, (dh, dw), _ = window
+    for i in range(kh):
+        rows = slice(p0 * sh + i * dh, (p1 - 1) * sh + i * dh + 1, sh)
+        for j in range(kw):
+            padded[:, rows, q0 * sw + j * dw:(q1 - 1) * sw + j * dw + 1:sw] += cols[:, i, j]
+
+
+def _zeros_padded(xp, shape, window, dtype):
+    """Zeros (C, Hp, Wp, N) to add an (N, C, H, W) input's gradient onto, and a function
+    that crops them back to a batch-last view of `shape`."""
+    n, c, h, w = shape
+    (top, bottom), (left, right) = _pad_widths(window, h, w)
+    padded = xp.zeros((c, top + h + bottom, left + w + right, n), dtype=dtype)
+    return padded, lambda: padded[:, top:top + h, left:left + w].transpose(3, 0, 1, 2)
+
+
+def im2col(xp, x, window, pad_value=0):
+    """The columns (C·kh·kw, Ho·Wo·N) of x (N, C, H, W): its patches, copied once.
+    Rows run over channels first, as W's flattened columns do."""
+    windows = patches(xp, x, window, pad_value)
+    c, kh, kw, ho, wo, n = windows.shape
+    return windows.reshape(c * kh * kw, ho * wo * n)
+
+
+def col2im(xp, cols, shape, window):
+    """The adjoint of im2col: columns (C·kh·kw, Ho·Wo·N) summed back onto an array of
+    `shape` (N, C, H, W), returned as a batch-last view."""
+    n, c = shape[:2]
+    (kh, kw), (ho, wo) = window.kernel, window.output
+    padded, cropped = _zeros_padded(xp, shape, window, cols.dtype)
+    add_back(padded, cols.reshape(c, kh, kw, ho, wo, n), (0, ho, 0, wo), window)
+    return cropped()
 
 
 def _output_blocks(xp, window, n):
@@ -152,10 +154,10 @@ def _output_blocks(xp, window, n):
     return [(p, p + 1, q, min(q + pixels, wo)) for p in range(ho) for q in range(0, wo, pixels)]
 
 
-def _block_columns(patches, block, groups):
+def _block_columns(windows, block, groups):
     """One block's columns, (groups, C/groups·kh·kw, columns): the one copy of the patches."""
     p0, p1, q0, q1 = block
-    return patches[:, :, :, p0:p1, q0:q1].reshape(groups, -1, (p1 - p0) * (q1 - q0) * patches.shape[-1])
+    return windows[:, :, :, p0:p1, q0:q1].reshape(groups, -1, (p1 - p0) * (q1 - q0) * windows.shape[-1])
 
 
 def _block_of(y, block, groups):
@@ -171,14 +173,14 @@ def _as_batch_last(xp, array):
 
 def convolve(xp, x, weight, bias, window, groups):
     """Y = W · cols(x) + b, block by block: x (N, C, H, W), W (O, C/groups, kh, kw) -> Y (O, Ho, Wo, N)."""
-    n, _, h, w = x.shape
-    patches = _patches(xp, _batch_last(xp, x, _pad_widths(window, h, w), 0), window)
+    n = x.shape[0]
+    windows = patches(xp, x, window)
     out_channels = weight.shape[0]
     kernels = weight.reshape(groups, out_channels // groups, -1)
     y = xp.empty((out_channels,) + window.output + (n,), dtype=x.dtype)
     for block in _output_blocks(xp, window, n):
         y_block = _block_of(y, block, groups)
-        xp.matmul(kernels, _block_columns(patches, block, groups), out=y_block)
+        xp.matmul(kernels, _block_columns(windows, block, groups), out=y_block)
         if bias is not None:  # while the block is in the cache
             y_block += bias.reshape(groups, -1, 1)
     return y
@@ -186,30 +188,27 @@ def convolve(xp, x, weight, bias, window, groups):
 
 def convolve_input_grad(xp, grad, weight, shape, window, groups):
     """dL/dx = col2im(Wᵀ · dL/dY), block by block; grad (O, Ho, Wo, N) -> (N, C, H, W) batch-last."""
-    n, c, h, w = shape
-    (top, bottom), (left, right) = _pad_widths(window, h, w)
-    (kh, kw), (sh, sw), _, (dh, dw), _ = window
-    padded = xp.zeros((c, top + h + bottom, left + w + right, n), dtype=grad.dtype)
+    n, c = shape[:2]
+    kh, kw = window.kernel
+    padded, cropped = _zeros_padded(xp, shape, window, grad.dtype)
     kernels_t = weight.reshape(groups, weight.shape[0] // groups, -1).swapaxes(1, 2)
     for block in _output_blocks(xp, window, n):
         p0, p1, q0, q1 = block
-        dcols = (kernels_t @ _block_of(grad, block, groups)).reshape(c, kh, kw, p1 - p0, q1 - q0, n)
-        for i in range(kh):
-            rows = slice(p0 * sh + i * dh, (p1 - 1) * sh + i * dh + 1, sh)
-            for j in range(kw):
-                padded[:, rows, q0 * sw + j * dw:(q1 - 1) * sw + j * dw + 1:sw] += dcols[:, i, j]
-    return padded[:, top:top + h, left:left + w].transpose(3, 0, 1, 2)
+        dcols = kernels_t @ _block_of(grad, block, groups)
+        add_back(padded, dcols.reshape(c, kh, kw, p1 - p0, q1 - q0, n), block, window)
+    return cropped()
 
 
 def convolve_weight_grad(xp, x, grad, weight_shape, window, groups):
     """dL/dW = Σ over blocks of dL/dY · colsᵀ; x (N, C, H, W), grad (O, Ho, Wo, N)."""
-    n, _, h, w = x.shape
-    patches = _patches(xp, _batch_last(xp, x, _pad_widths(window, h, w), 0), window)
+    n = x.shape[0]
+    windows = patches(xp, x, window)
     out_channels = weight_shape[0]
     grad_t = xp.zeros((groups, math.prod(weight_shape[1:]), out_channels // groups), dtype=grad.dtype)
     for block in _output_blocks(xp, window, n):
         # (cols · dYᵀ)ᵀ is dY · colsᵀ; OpenBLAS computes it 1.6-1.8x faster in this order.
-        grad_t += _block_columns(patches, block, groups) @ _block_of(grad, block, groups).swapaxes(1, 2)
+        columns = _block_columns(windows, block, groups)
+        grad_t += columns @ _block_of(grad, block, groups).swapaxes(1, 2)
     return grad_t.swapaxes(1, 2).reshape(weight_shape)
 
 
@@ -312,10 +311,9 @@ def _pool_taps(xp, x, window, pad_value=0):
     Tap (i, j) holds element (i, j) of every window at once, so pooling is
     elementwise work on whole views: nothing is copied into columns.
     """
-    n, c, h, w = x.shape
-    patches = _patches(xp, _batch_last(xp, x, _pad_widths(window, h, w), pad_value), window)
+    windows = patches(xp, x, window, pad_value)
     kh, kw = window.kernel
-    return [patches[:, i, j] for i in range(kh) for j in range(kw)]
+    return [windows[:, i, j] for i in range(kh) for j in range(kw)]
 
 
 def _per_channel(grad):
