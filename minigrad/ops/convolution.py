@@ -68,7 +68,7 @@ def _pad_widths(window, height, width):
     return widths
 
 
-def _batch_last(xp, x, widths, pad_value):
+def _batch_last(xp, x, widths=((0, 0), (0, 0)), pad_value=0):
     """x (N, C, H, W) as a C-contiguous (C, H, W, N) array, padded by `widths`.
 
     No copy when x is already a batch-last view (a convolution's output, or
@@ -166,11 +166,6 @@ def _block_of(y, block, groups):
     return y[:, p0:p1, q0:q1].reshape(groups, y.shape[0] // groups, -1)
 
 
-def _as_batch_last(xp, array):
-    """An (N, C, H, W) array as a C-contiguous (C, H, W, N) one: no copy for a convolution's output."""
-    return xp.ascontiguousarray(array.transpose(1, 2, 3, 0))
-
-
 def convolve(xp, x, weight, bias, window, groups):
     """Y = W · cols(x) + b, block by block: x (N, C, H, W), W (O, C/groups, kh, kw) -> Y (O, Ho, Wo, N)."""
     n = x.shape[0]
@@ -243,7 +238,7 @@ class ConvInputGrad(Function):
     def forward(ctx, grad, weight, shape, window, groups):
         ctx.save_for_backward(grad, weight)
         ctx.window, ctx.groups = window, groups
-        grad = _as_batch_last(weight.xp, grad.array)
+        grad = _batch_last(weight.xp, grad.array)
         return convolve_input_grad(weight.xp, grad, weight.array, shape, window, groups)
 
     @staticmethod
@@ -263,7 +258,7 @@ class ConvWeightGrad(Function):
     def forward(ctx, x, grad, weight_shape, window, groups):
         ctx.save_for_backward(x, grad)
         ctx.window, ctx.groups = window, groups
-        grad = _as_batch_last(x.xp, grad.array)
+        grad = _batch_last(x.xp, grad.array)
         return convolve_weight_grad(x.xp, x.array, grad, weight_shape, window, groups)
 
     @staticmethod
@@ -475,13 +470,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and "
                            f"groups={groups}: {problem}")
     check_weight_and_bias("conv2d", input, weight, bias)
-    unbatched = input.ndim == 3
-    if unbatched:
-        input = input.unsqueeze(0)
     window = make_window("conv2d", input.shape, (kh, kw), stride, padding, dilation)
+    return _batched(Conv2d, input, weight, bias, window, groups)
 
-    y = Conv2d.apply(input, weight, bias, window, groups)
-    return y.squeeze(0) if unbatched else y
+
+def _batched(op, input, *args):
+    """op applied to an input of shape (N, C, H, W), or to an unbatched one (C, H, W) as a batch
+    of one, as PyTorch allows."""
+    if input.ndim == 4:
+        return op.apply(input, *args)
+    result = op.apply(input.unsqueeze(0), *args)
+    return tuple(r.squeeze(0) for r in result) if isinstance(result, tuple) else result.squeeze(0)
 
 
 def _pool_window(op, input, kernel_size, stride, padding, dilation, ceil_mode):
@@ -517,9 +516,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         rows = _window_sizes(xp, height, kh, sh, ph, ho, count_include_pad)
         columns = _window_sizes(xp, width, kw, sw, pw, wo, count_include_pad)
         divisor = (rows.reshape(-1, 1) * columns).astype(input.array.dtype)
-    if input.ndim == 3:
-        return AvgPool2d.apply(input.unsqueeze(0), window, divisor).squeeze(0)
-    return AvgPool2d.apply(input, window, divisor)
+    return _batched(AvgPool2d, input, window, divisor)
 
 
 def _window_sizes(xp, size, kernel, stride, padding, count, include_padding):
@@ -540,7 +537,4 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not input.is_floating_point():
         raise RuntimeError(f"max_pool2d: expected a floating-point input, got {input.dtype}")
     window = _pool_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    if input.ndim == 4:
-        return MaxPool2d.apply(input, window, return_indices)
-    result = MaxPool2d.apply(input.unsqueeze(0), window, return_indices)
-    return tuple(r.squeeze(0) for r in result) if return_indices else result.squeeze(0)
+    return _batched(MaxPool2d, input, window, return_indices)
