@@ -67,7 +67,8 @@ def probe(task):
 def serve_workload(task, commands=None, replies=None):
     """Set up one workload, warm it up, then time one run per ``run`` line read from ``commands``.
 
-    Each timed run's seconds go back on ``replies`` as a line; ``finish``
+    Each timed run's seconds go back on ``replies`` as a line, the run
+    preceded by an untimed one of the same kind (except for epochs); ``finish``
     ends the loop and the result (the times, the loss, peak memory) is
     written as for any task. ``run.py`` keeps one such process per
     implementation and sends its ``run`` lines round-robin, so the timed
@@ -110,6 +111,11 @@ def serve_workload(task, commands=None, replies=None):
     for command in commands:
         if command.strip() != "run":
             break
+        if workload.mode != "epoch":
+            # This process slept while the others took their turns: one untimed run first puts
+            # its caches back where back-to-back steps keep them (an epoch warms itself up).
+            timed_run()
+            engine.synchronize()
         times.append(time_once(timed_run, engine.synchronize))
         print(times[-1], file=replies, flush=True)
 

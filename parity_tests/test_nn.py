@@ -540,6 +540,41 @@ def test_cross_entropy_is_finite_for_huge_logits():
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("x_shape", [(5,), (3, 5), (2, 3, 5)])
+@pytest.mark.parametrize("wanted", [(True, True, True), (True, False, False), (False, True, False),
+                                    (False, False, True), (False, True, True), (True, True, None)])
+def test_linear_gradients_of_any_frozen_part_match_torchs_to_second_order(x_shape, wanted):
+    """linear's backward takes a different path for each part that needs no gradient
+    (a frozen weight, a frozen or absent bias, an input that is data): first and
+    second derivatives of each path, the upstream gradient's included, equal
+    torch's. `None` is a layer without bias."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal((4, 5)), rng.standard_normal(4)]
+    upstream, direction = rng.standard_normal(x_shape[:-1] + (4,)), [rng.standard_normal(a.shape)
+                                                                     for a in arrays]
+    results = []
+    for lib in (mg, torch):
+        inputs = [None if flag is None else lib.tensor(a, requires_grad=flag)
+                  for a, flag in zip(arrays, wanted)]
+        picked = [i for i, flag in enumerate(wanted) if flag]
+        chosen = [inputs[i] for i in picked]
+        y = lib.nn.functional.linear(*inputs)
+        v = lib.tensor(upstream, requires_grad=True)
+        grads = lib.autograd.grad(y, chosen, v, create_graph=True)
+        directional = sum((g * lib.tensor(direction[i])).sum() for g, i in zip(grads, picked))
+        second = lib.autograd.grad(directional, chosen + [v], allow_unused=True)
+        results.append(([g.detach().numpy() for g in grads],
+                        [None if s is None else s.detach().numpy() for s in second]))
+    (my_first, my_second), (their_first, their_second) = results
+    for mine, theirs in zip(my_first, their_first):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+    for mine, theirs in zip(my_second, their_second):
+        if theirs is None:
+            assert mine is None or not mine.any()
+        else:
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)
+
+
 # ---------------------------------------------------------------------------
 # clear errors
 # ---------------------------------------------------------------------------

@@ -70,7 +70,8 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
                 for index, grad in enumerate(grads):
                     if (id(node), index) in targets and grad is not None:
                         captured[(id(node), index)] = grad
-            _keep_retained_grads(node, grads)
+            if node._retained:
+                _keep_retained_grads(node, grads)
             input_grads = _call_backward(node, grads)
             if not retain_graph:
                 node.release()
@@ -92,7 +93,8 @@ def _call_backward(node, grads):
     """Run one node's backward, materialising zeros for outputs that got no gradient."""
     if node._freed:
         raise RuntimeError(FREED_MESSAGE)
-    if any(g is None for g in grads):
+    # A node with one output is pending only because its gradient arrived.
+    if len(grads) > 1 and any(g is None for g in grads):
         from ..tensor import Tensor
 
         xp = next(g for g in grads if g is not None).xp
@@ -140,8 +142,6 @@ def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
 
 def _keep_retained_grads(node, grads):
     """Store the gradient of outputs whose tensors asked for `retain_grad()`."""
-    if not node._retained:
-        return
     from ..tensor import Tensor
 
     for index, tensor_ref in node._retained.items():

@@ -34,9 +34,12 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, logits, q, reduce):
         xp, z = logits.xp, logits.array
         shifted = z - z.max(axis=1, keepdims=True)  # exp never sees a positive number
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        exp = xp.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(sum_exp)
         ctx.save_for_backward(logits, q)
         ctx.reduce = reduce
+        ctx.probabilities = exp / sum_exp
         losses = -(q.array * log_probs).sum(axis=1)
         return losses.sum() if reduce else losses
 
@@ -46,13 +49,44 @@ class SoftmaxCrossEntropy(Function):
         if not ctx.reduce:
             grad = grad.unsqueeze(1)
         grad_logits = grad_q = None
-        # softmax is recomputed as an op, not kept from forward, so that second
-        # derivatives see how it depends on the logits.
         if ctx.needs_input_grad[0]:
-            grad_logits = grad * (logits.softmax(1) * q.sum(1, keepdim=True) - q)
+            grad_logits = SoftmaxCrossEntropyGrad.apply(grad, logits, q, ctx.probabilities)
         if ctx.needs_input_grad[1]:
             grad_q = -grad * logits.log_softmax(1)
         return grad_logits, grad_q, None
+
+
+class SoftmaxCrossEntropyGrad(Function):
+    """d = g·(s·p - q), the logits' gradient of SoftmaxCrossEntropy: p = softmax(z) and
+    s = Σ_c q_c by rows, g the incoming gradient (a scalar, or one per row).
+
+    An op of its own, so that the loss's backward is one step that reuses the
+    forward's softmax p; its own derivatives, for second order, with H = dL/dd:
+
+        dL/dg = Σ_c H_c·(s·p_c - q_c)
+        dL/dz = g·s·p·(H - Σ_c H_c·p_c)
+        dL/dq_c = g·(Σ_k H_k·p_k - H_c)
+    """
+
+    @staticmethod
+    def forward(ctx, grad, logits, q, probabilities):
+        ctx.save_for_backward(grad, logits, q)
+        q_total = q.array.sum(axis=1, keepdims=True)
+        return grad.array * (probabilities * q_total - q.array)
+
+    @staticmethod
+    def backward(ctx, h):
+        grad, logits, q = ctx.saved_tensors
+        p = logits.softmax(1)
+        h_dot_p = (h * p).sum(1, keepdim=True)
+        d_grad = d_logits = d_q = None
+        if ctx.needs_input_grad[0]:
+            d_grad = (h * (p * q.sum(1, keepdim=True) - q)).sum(1, keepdim=True)
+        if ctx.needs_input_grad[1]:
+            d_logits = grad * q.sum(1, keepdim=True) * p * (h - h_dot_p)
+        if ctx.needs_input_grad[2]:
+            d_q = grad * (h_dot_p - h)
+        return d_grad, d_logits, d_q, None
 
 
 class BinaryCrossEntropy(Function):
@@ -183,8 +217,12 @@ def _index_target_distribution(op, target, num_classes, weight, ignore_index, la
             raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds: class "
                              f"indices must lie in [0, {num_classes - 1}] for {num_classes} "
                              f"classes (or equal ignore_index={ignore_index})")
-    label_weight = xp.ones(kept_labels.shape, dtype) if weight is None else weight[kept_labels]
-    divisor = label_weight.sum() if reduction == "mean" else 1
+    if weight is None:
+        label_weight = 1
+        divisor = max(kept_labels.size, 1) if reduction == "mean" else 1
+    else:
+        label_weight = weight[kept_labels]
+        divisor = label_weight.sum() if reduction == "mean" else 1
 
     q = xp.zeros((labels.size, num_classes), dtype)
     q[xp.arange(labels.size)[kept], kept_labels] = (1 - label_smoothing) * label_weight / divisor

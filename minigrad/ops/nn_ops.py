@@ -3,11 +3,13 @@
     y = x·Wᵀ + b        dL/dx = g·W,   dL/dW = gᵀ·x,   dL/db = Σ g over the rows
 
 where g = dL/dy and the rows are every axis of x but the last (a batch of
-vectors, or any stack of them).
+vectors, or any stack of them). The two parameter gradients are one op of
+their own, LinearParameterGrads, whose backward is linear again.
 """
 from .. import random
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .matmul import matrix_product
 
 
 class Linear(Function):
@@ -24,13 +26,42 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
+        needs_x_grad, needs_weight_grad, needs_bias_grad = ctx.needs_input_grad
+        grad_x = grad @ weight if needs_x_grad else None
         # A batch of vectors is already rows; only a deeper stack needs flattening.
         rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
-        x_rows = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
-        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = rows.t() @ x_rows if ctx.needs_input_grad[1] else None
-        grad_bias = rows.sum(0) if ctx.needs_input_grad[2] else None
+        grad_weight = grad_bias = None
+        if needs_weight_grad:
+            x_rows = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
+            grads = LinearParameterGrads.apply(rows, x_rows, needs_bias_grad)
+            grad_weight, grad_bias = grads if needs_bias_grad else (grads, None)
+        elif needs_bias_grad:
+            grad_bias = rows.sum(0)
         return grad_x, grad_weight, grad_bias
+
+
+class LinearParameterGrads(Function):
+    """(gᵀ·x, Σ_rows g): the weight's and the bias's gradient of Linear, from the rows of
+    g = dL/dy and of its input x; the bias's only when `with_bias`.
+
+    Its own op, so that both come from one step, and because its backward is
+    Linear itself: for upstream gradients (H_W, H_b),
+
+        dL/dg = x·H_Wᵀ + H_b = linear(x, H_W, H_b),    dL/dx = g·H_W
+    """
+
+    @staticmethod
+    def forward(ctx, g, x, with_bias):
+        ctx.save_for_backward(g, x)
+        grad_weight = matrix_product(g.array.T, x.array)
+        return (grad_weight, g.array.sum(axis=0)) if with_bias else grad_weight
+
+    @staticmethod
+    def backward(ctx, h_weight, h_bias=None):
+        g, x = ctx.saved_tensors
+        d_g = linear(x, h_weight, h_bias) if ctx.needs_input_grad[0] else None
+        d_x = g @ h_weight if ctx.needs_input_grad[1] else None
+        return d_g, d_x, None
 
 
 def linear(input, weight, bias=None):
@@ -45,13 +76,14 @@ def linear(input, weight, bias=None):
 
 def check_weight_and_bias(op, input, weight, bias):
     """PyTorch's errors for a layer's bias of the wrong shape and for mixed dtypes."""
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+    if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"{op}: expected bias of shape ({weight.shape[0]},), "
                            f"got {tuple(bias.shape)}")
-    for name, other in (("weight", weight), ("bias", bias)):
-        if other is not None and other.array.dtype != input.array.dtype:
-            raise RuntimeError(f"{op}: input ({input.dtype}) and {name} ({other.dtype}) must "
-                               "have the same dtype")
+    dtype = input.array.dtype
+    if weight.array.dtype != dtype or (bias is not None and bias.array.dtype != dtype):
+        name, other = ("weight", weight) if weight.array.dtype != dtype else ("bias", bias)
+        raise RuntimeError(f"{op}: input ({input.dtype}) and {name} ({other.dtype}) must "
+                           "have the same dtype")
 
 
 def dropout(input, p=0.5, training=True):

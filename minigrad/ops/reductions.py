@@ -20,12 +20,13 @@ def normalize_dims(dim, ndim):
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     rank = builtins.max(ndim, 1)  # this module's own max() shadows the builtin
-    low, high = -rank, rank - 1
     for d in dims:
-        if not low <= d <= high:
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
-    return tuple(sorted(d % rank for d in dims)) if ndim else ()
+        if not -rank <= d < rank:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-rank}, {rank - 1}], but got {d})")
+    if not ndim:
+        return ()
+    return (dims[0] % rank,) if len(dims) == 1 else tuple(sorted(d % rank for d in dims))
 
 
 def kept_shape(shape, dims):

@@ -218,7 +218,7 @@ def transpose(x, dim0, dim1):
 def t(x):
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else Reshape.apply(x, x.shape)
+    return Permute.apply(x, (1, 0)) if x.ndim == 2 else Reshape.apply(x, x.shape)
 
 
 def broadcast_to(x, shape):
