@@ -111,12 +111,13 @@ def _ratio(value):
 
 def results_table(rows):
     """The workload results as a Markdown table (also readable as plain text)."""
-    header = ("| workload | implementation | median ms | min ms | max ms | images/s | GFLOP/s "
+    header = ("| workload | implementation | runs | median ms | min ms | max ms | images/s | GFLOP/s "
               "| peak RSS MB | peak GPU MB | vs torch-cpu | vs floor | loss after |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for row in rows:
         lines.append(
-            f"| {row['workload']} | {row['implementation']} | {_number(row['median_s'] * 1e3, 2)} "
+            f"| {row['workload']} | {row['implementation']} | {row['repeats']} "
+            f"| {_number(row['median_s'] * 1e3, 2)} "
             f"| {_number(row['min_s'] * 1e3, 2)} | {_number(row['max_s'] * 1e3, 2)} "
             f"| {_number(row['images_per_s'], 0)} | {_number(row['gflops'], 2)} "
             f"| {_number(row['peak_rss_mb'], 0)} | {_number(row['peak_device_mb'], 0)} "
@@ -156,8 +157,10 @@ def write_markdown(path, report, chart_names):
         f"- {versions}; Python {machine['python']}; {machine['os']}",
         f"- date: {machine['date']}",
         f"- mode: {'quick (proves the code runs; not a measurement)' if settings['quick'] else 'full'}; "
-        f"{settings['warmup']} warm-up runs, then {settings['repeats']} timed runs "
-        f"({settings['epoch_repeats']} for the epoch); float32; SGD lr {settings['lr']}",
+        f"{settings['warmup']} warm-up runs, then {settings['repeats']} to {settings['max_repeats']} "
+        f"timed runs each, as many as {settings['timed_budget_s']:g} s of turns allow "
+        f"(the `runs` column), each after one untimed run; {settings['epoch_repeats']} epochs, "
+        f"back to back; float32; SGD lr {settings['lr']}",
         f"- epoch data: {', '.join(data_sources) or '-'}; other workloads: random batches",
         f"- skipped: {', '.join(f'{k} ({v})' for k, v in report['skipped'].items()) or 'nothing'}",
         "",

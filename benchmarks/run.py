@@ -58,6 +58,8 @@ class Settings:
     seed: int
     warmup: int
     repeats: int
+    max_repeats: int
+    timed_budget_s: float
     epoch_repeats: int
     scaling_batches: tuple
     scaling_min_repeats: int
@@ -69,10 +71,11 @@ class Settings:
 
 def make_settings(quick, threads, seed):
     if quick:
-        return Settings(quick, threads, seed, warmup=1, repeats=3, epoch_repeats=1,
+        return Settings(quick, threads, seed, warmup=1, repeats=3, max_repeats=3, timed_budget_s=0, epoch_repeats=1,
                         scaling_batches=QUICK_SCALING_BATCHES, scaling_min_repeats=1, scaling_max_repeats=3,
                         scaling_budget_s=0.05, worker_timeout_s=300)
-    return Settings(quick, threads, seed, warmup=5, repeats=30, epoch_repeats=3,
+    return Settings(quick, threads, seed, warmup=5, repeats=30, max_repeats=500, timed_budget_s=20.0,
+                    epoch_repeats=3,
                     scaling_batches=SCALING_BATCHES, scaling_min_repeats=5, scaling_max_repeats=30,
                     scaling_budget_s=1.0, worker_timeout_s=3600)
 
@@ -143,15 +146,19 @@ class Server:
         return json.loads(self.result_path.read_text())
 
 
-def run_interleaved(tasks, settings, repeats):
+def run_interleaved(tasks, settings, repeats, max_repeats=None, budget_s=0.0):
     """Time one workload on several implementations, their timed runs taken in turn.
 
     Every implementation keeps its own process (its own threads and peak
     memory) but only one runs at a time: round r asks each in turn for one
     timed run, starting with implementation r mod k, so the machine's slow
     and quick spells are shared out evenly and the ratios within a round
-    are fair. Returns (results, {implementation: error message}).
+    are fair. There are `repeats` rounds, and more, up to `max_repeats`,
+    while the rounds have taken less than `budget_s`: a step of a few
+    milliseconds needs hundreds of runs before its median settles on a
+    shared machine. Returns (results, {implementation: error message}).
     """
+    max_repeats = repeats if max_repeats is None else max_repeats
     errors = {}
     with tempfile.TemporaryDirectory(prefix="minigrad-bench-") as folder:
         servers = {}
@@ -163,7 +170,10 @@ def run_interleaved(tasks, settings, repeats):
                 servers[task["implementation"]] = server
             except WorkerFailed as failure:
                 errors[task["implementation"]] = str(failure)
-        for round_number in range(repeats):
+        started = time.perf_counter()
+        round_number = 0
+        while round_number < repeats or (round_number < max_repeats
+                                         and time.perf_counter() - started < budget_s):
             names = list(servers)
             start = round_number % max(len(names), 1)
             for name in names[start:] + names[:start]:
@@ -172,6 +182,7 @@ def run_interleaved(tasks, settings, repeats):
                 except (WorkerFailed, ValueError) as failure:
                     errors[name] = str(failure)
                     del servers[name]
+            round_number += 1
         results = []
         for name, server in servers.items():
             try:
@@ -206,9 +217,12 @@ def benchmark(settings, implementations, workload_names, scaling):
         print(f"[{number}/{len(workload_names)}] {workload}, {', '.join(implementations)} in turn ...",
               flush=True)
         started = time.perf_counter()
-        repeats = settings.epoch_repeats if WORKLOADS[workload].mode == "epoch" else settings.repeats
         tasks = [dict(common, implementation=name, workload=workload) for name in implementations]
-        results, failures = run_interleaved(tasks, settings, repeats)
+        if WORKLOADS[workload].mode == "epoch":
+            results, failures = run_interleaved(tasks, settings, settings.epoch_repeats)
+        else:
+            results, failures = run_interleaved(tasks, settings, settings.repeats, settings.max_repeats,
+                                                settings.timed_budget_s)
         workload_results += results
         for result in results:
             median_ms = report.timing_summary(result["times_s"])["median_s"] * 1e3
