@@ -80,11 +80,11 @@ def test_all_implementations_compute_the_same_loss(quick_run):
 def test_markdown_charts_and_printed_table(quick_run):
     out, implementations, stdout = quick_run
     markdown = (out / "results.md").read_text()
-    assert "| workload | implementation | median ms" in markdown
+    assert "| workload | implementation | runs | median ms" in markdown
     assert "CPU:" in markdown and "numpy" in markdown and "torch" in markdown
     for implementation in implementations:
         assert f"| {implementation} |" in markdown
     for chart in ("step_times.png", "scaling.png"):
         assert (out / chart).read_bytes().startswith(PNG_SIGNATURE)
         assert f"]({chart})" in markdown
-    assert "| workload | implementation | median ms" in stdout
+    assert "| workload | implementation | runs | median ms" in stdout
