@@ -174,6 +174,11 @@ def array_module(array):
     return cupy_module().get_array_module(array)
 
 
+def is_writeable(array):
+    """False for a NumPy array marked read-only; CuPy has no read-only arrays (nor the flag)."""
+    return array.flags.writeable if isinstance(array, numpy.ndarray) else True
+
+
 def device_of(array):
     if isinstance(array, numpy.ndarray):
         return cpu

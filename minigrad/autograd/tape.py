@@ -14,6 +14,7 @@ soon as its tensors go, and an evaluation loop without `no_grad` stays flat.
 """
 import heapq
 
+from .. import backend
 from .. import tensor as tensor_module
 from ..ops.shape import sum_to
 from . import grad_mode
@@ -127,7 +128,7 @@ def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
         return
     array = grad.array
     if leaf.grad is None:
-        if id(array) in arrays_in_use or array.base is not None or not array.flags.writeable:
+        if id(array) in arrays_in_use or array.base is not None or not backend.is_writeable(array):
             array = array.copy()
         leaf.grad = tensor_module.Tensor(array)
     elif (id(leaf.grad.array) in arrays_in_use or leaf.grad.grad_fn is not None

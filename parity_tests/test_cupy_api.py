@@ -1,0 +1,50 @@
+"""Every NumPy name minigrad's code reaches for exists in CuPy too: checked without a GPU.
+
+The CUDA half of the suite runs only where a GPU is lent. This check needs
+just CuPy itself (`pip install -e ".[gpu]"` imports on any machine; a GPU is
+needed only to make arrays), and catches what would break first on a GPU:
+an op calling an `xp.` function, an array method or an array flag that
+NumPy has and CuPy lacks.
+"""
+import functools
+import re
+from pathlib import Path
+
+import numpy
+import pytest
+
+cupy = pytest.importorskip("cupy", reason="CuPy is not installed (pip install -e '.[gpu]')")
+
+SOURCE = Path(__file__).resolve().parent.parent / "minigrad"
+
+
+def source_text():
+    """minigrad's code, but for backend.py: the one place that tells NumPy from CuPy and
+    handles what only one of them has behind `isinstance` checks."""
+    return "\n".join(path.read_text() for path in sorted(SOURCE.rglob("*.py"))
+                     if path.name != "backend.py")
+
+
+def test_every_array_module_function_minigrad_calls_exists_in_cupy():
+    names = set(re.findall(r"\bxp\.([A-Za-z_][A-Za-z_0-9.]*)", source_text()))
+    assert len(names) > 30, "the pattern no longer finds minigrad's xp. calls"
+    missing = []
+    for name in sorted(names):
+        try:
+            functools.reduce(getattr, name.split("."), cupy)
+        except AttributeError:
+            missing.append(name)
+    assert not missing, f"minigrad calls xp.{missing} that CuPy {cupy.__version__} lacks"
+
+
+def test_no_array_attribute_minigrad_uses_is_numpy_only():
+    """Any `.name` in minigrad's code that NumPy arrays have and CuPy arrays lack."""
+    names = set(re.findall(r"\.([A-Za-z_][A-Za-z_0-9]*)\b", source_text()))
+    numpy_only = (names & set(dir(numpy.ndarray))) - set(dir(cupy.ndarray))
+    assert not numpy_only, f"array attributes CuPy {cupy.__version__} lacks: {sorted(numpy_only)}"
+
+
+def test_no_array_flag_minigrad_reads_is_numpy_only():
+    flags = set(re.findall(r"\.flags\.([A-Za-z_]+)", source_text()))
+    cupy_flags = {name for name in dir(cupy._core.flags.Flags) if not name.startswith("_")}
+    assert flags <= cupy_flags, f"NumPy-only flags read on arrays: {sorted(flags - cupy_flags)}"
