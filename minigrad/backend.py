@@ -190,12 +190,25 @@ def array_types():
     return (numpy.ndarray,) if _cupy is None else (numpy.ndarray, _cupy.ndarray)
 
 
+def cupy_for(device):
+    """CuPy, once it is known to see the GPU that `device` names; PyTorch's errors if not."""
+    cupy = cupy_module()
+    count = cuda_device_count()
+    if count == 0:
+        raise RuntimeError(f"Found no NVIDIA GPU that CuPy {cupy.__version__} can use, so there is "
+                           f"no {device} device (mg.cuda.is_available() is False)")
+    if device.index >= count:
+        raise RuntimeError(f"CUDA error: invalid device ordinal: {device} asked for, "
+                           f"{count} GPU(s) seen")
+    return cupy
+
+
 def move_to(array, device):
     """Copy an array to a device (a no-op when it is already there)."""
     device = Device(device)
     if device.type == "cpu":
         return array if isinstance(array, numpy.ndarray) else array.get()
-    cupy = cupy_module()
+    cupy = cupy_for(device)
     with cupy.cuda.Device(device.index):
         return cupy.asarray(array)
 
@@ -220,14 +233,15 @@ def new_generator(device, seed=None):
     """A random generator on a device: NumPy's on the CPU, CuPy's on a GPU."""
     if device.type == "cpu":
         return numpy.random.default_rng(seed)
-    cupy = cupy_module()
+    cupy = cupy_for(device)
     with cupy.cuda.Device(device.index):
         return cupy.random.default_rng(seed)
 
 
 def module_for(device):
     """The array module that makes arrays on a device."""
-    return numpy if Device(device).type == "cpu" else cupy_module()
+    device = Device(device)
+    return numpy if device.type == "cpu" else cupy_for(device)
 
 
 def cupy_loaded():

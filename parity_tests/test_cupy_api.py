@@ -1,4 +1,5 @@
-"""Every NumPy name minigrad's code reaches for exists in CuPy too: checked without a GPU.
+"""Every NumPy name minigrad's code reaches for exists in CuPy too, and a GPU that CuPy
+cannot see is a clear error: checked without a GPU.
 
 The CUDA half of the suite runs only where a GPU is lent. This check needs
 just CuPy itself (`pip install -e ".[gpu]"` imports on any machine; a GPU is
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import numpy
 import pytest
+
+import minigrad as mg
 
 cupy = pytest.importorskip("cupy", reason="CuPy is not installed (pip install -e '.[gpu]')")
 
@@ -48,3 +51,13 @@ def test_no_array_flag_minigrad_reads_is_numpy_only():
     flags = set(re.findall(r"\.flags\.([A-Za-z_]+)", source_text()))
     cupy_flags = {name for name in dir(cupy._core.flags.Flags) if not name.startswith("_")}
     assert flags <= cupy_flags, f"NumPy-only flags read on arrays: {sorted(flags - cupy_flags)}"
+
+
+@pytest.mark.skipif(mg.cuda.is_available(), reason="a GPU is present: 'cuda' works here")
+@pytest.mark.parametrize("make", [lambda: mg.zeros(3).to("cuda"), lambda: mg.ones(2, device="cuda:1"),
+                                  lambda: mg.randn(2, device="cuda"), lambda: mg.nn.Linear(2, 2).cuda()],
+                         ids=["to", "creation", "random", "module"])
+def test_asking_for_a_gpu_that_cupy_cannot_see_is_a_clear_runtime_error(make):
+    """With CuPy installed but no GPU (or no driver), as here, not CuPy's own CUDA error."""
+    with pytest.raises(RuntimeError, match="Found no NVIDIA GPU that CuPy .* can use"):
+        make()
