@@ -167,9 +167,21 @@ def max_pool_call(lib, x, kernel, stride, padding, dilation, ceil_mode, return_i
     return tuple(result) if return_indices else result
 
 
+def conv_padding_string_options(x, weight, bias):
+    """Constants for padding='same' (stride 1: even kernels pad more after than before) and
+    padding='valid' (any stride; the kernel must fit the input)."""
+    groups = x.shape[-3] // weight.shape[1]
+    same = st.tuples(st.just(1), st.just("same"), st.sampled_from([1, 2, (2, 1)]), st.just(groups))
+    valid = st.tuples(st.sampled_from([1, 2]), st.just("valid"), st.sampled_from([1, 2, (2, 1)]),
+                      st.just(groups)).filter(lambda o: _window_fits(x, weight.shape[-2:], 0, o[2]))
+    return same | valid
+
+
 CONVOLUTION = [
     OpEntry(("nn.functional.conv2d",), conv_call, conv_arrays(), constants=conv_options,
             second_order=True, name="conv2d (stride, padding, dilation, groups)"),
+    OpEntry(("nn.functional.conv2d",), conv_call, conv_arrays(), constants=conv_padding_string_options,
+            second_order=True, name="conv2d (padding='same' and 'valid')"),
     OpEntry(("nn.functional.conv2d",), conv_call, conv_arrays(batched=False),
             constants=conv_options, second_order=True, name="conv2d (one unbatched image)"),
     OpEntry(("nn.functional.avg_pool2d",), avg_pool_call, pool_arrays(), constants=pool_options,

@@ -7,6 +7,7 @@ them: what a PyTorch user relies on when moving a model between the two.
 import copy
 import math
 import pickle
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -295,6 +296,8 @@ def every_layer(lib):
         ("conv", layers.Conv2d(3, 8, kernel_size=(3, 5), stride=2, padding=1, dilation=2,
                                groups=1, bias=False)),
         ("grouped", layers.Conv2d(8, 8, 3, groups=4)),
+        ("same", layers.Conv2d(8, 8, 2, padding="same")),
+        ("valid", layers.Conv2d(8, 8, 3, stride=2, padding="valid")),
         ("relu", layers.ReLU(inplace=True)),
         ("leaky", layers.LeakyReLU(0.2)),
         ("max", layers.MaxPool2d(3, stride=1, padding=1)),
@@ -605,6 +608,31 @@ def test_a_conv_layer_takes_one_unbatched_image_as_torch_does():
     image = torch_images((2, 5, 5))
     np.testing.assert_allclose(to_numpy(mine(mg.tensor(image.numpy()))), to_numpy(theirs(image)),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("padding, stride, message", [
+    ("full", 1, "Invalid padding string 'full', should be one of {'valid', 'same'}"),
+    ("same", 2, "padding='same' is not supported for strided convolutions")])
+def test_padding_strings_are_checked_as_torch_checks_them(padding, stride, message):
+    for lib in (mg, torch):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            lib.nn.Conv2d(1, 2, 3, stride=stride, padding=padding)
+    x, w = np.ones((1, 1, 4, 4)), np.ones((2, 1, 3, 3))
+    for lib in (mg, torch):
+        with pytest.raises(RuntimeError, match=r"Invalid padding string: 'full'|not supported"):
+            lib.nn.functional.conv2d(lib.tensor(x), lib.tensor(w), stride=stride, padding=padding)
+
+
+def test_a_same_padded_layer_keeps_the_size_and_computes_torchs_numbers():
+    torch.manual_seed(0)
+    theirs = torch.nn.Conv2d(2, 3, (2, 4), padding="same", dilation=(1, 2)).double()
+    mine = nn.Conv2d(2, 3, (2, 4), padding="same", dilation=(1, 2)).double()
+    mine.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 2, 5, 7))
+    out = mine(mg.tensor(x))
+    assert out.shape == (2, 3, 5, 7)
+    np.testing.assert_allclose(out.detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_conv_and_pooling_refuse_a_kernel_larger_than_the_input():

@@ -421,14 +421,19 @@ def _output_size(size, kernel, stride, padding, dilation, ceil_mode):
     return count - 1 if (count - 1) * stride >= size + padding else count
 
 
-def make_window(op, shape, kernel_size, stride, padding, dilation, ceil_mode=False):
-    """The Window of `op` over an input of `shape`; refuses kernels larger than the padded input."""
+def _checked_pairs(op, kernel_size, stride, padding, dilation):
     kernel, stride = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride")
     padding, dilation = as_pair(padding, "padding"), as_pair(dilation, "dilation")
     for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1),
                               ("padding", padding, 0), ("dilation", dilation, 1)):
         if min(values) < low:
             raise ValueError(f"{op}: {name} must be at least {low}, got {values}")
+    return kernel, stride, padding, dilation
+
+
+def make_window(op, shape, kernel_size, stride, padding, dilation, ceil_mode=False):
+    """The Window of `op` over an input of `shape`; refuses kernels larger than the padded input."""
+    kernel, stride, padding, dilation = _checked_pairs(op, kernel_size, stride, padding, dilation)
     size = tuple(shape[-2:])
     output = tuple(_output_size(*axis, ceil_mode) for axis in
                    zip(size, kernel, stride, padding, dilation))
@@ -438,6 +443,31 @@ def make_window(op, shape, kernel_size, stride, padding, dilation, ceil_mode=Fal
             f"{op}: the kernel {kernel} (dilation {dilation}) is larger than the padded input "
             f"{padded} (input of shape {tuple(shape)}, padding {padding})")
     return Window(kernel, stride, padding, dilation, output)
+
+
+def conv_window(shape, kernel_size, stride, padding, dilation):
+    """The Window of conv2d, whose padding may also be one of PyTorch's strings: 'valid' pads
+    nothing; 'same' (stride 1 only) keeps the input's size, padding each axis by d·(k - 1)
+    in all, the smaller half before and the rest after (the windows' reach)."""
+    if not isinstance(padding, str):
+        return make_window("conv2d", shape, kernel_size, stride, padding, dilation)
+    check_padding_string(padding, stride, RuntimeError)
+    if padding == "valid":
+        return make_window("conv2d", shape, kernel_size, stride, 0, dilation)
+    kernel, stride, _, dilation = _checked_pairs("conv2d", kernel_size, stride, 0, dilation)
+    before = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+    return Window(kernel, stride, before, dilation, output=tuple(shape[-2:]))
+
+
+def check_padding_string(padding, stride, error):
+    """PyTorch's checks of a padding string (`error`: what to raise, as PyTorch's functional
+    form and its module raise different ones)."""
+    if padding not in ("valid", "same"):
+        message = (f"Invalid padding string: {padding!r}" if error is RuntimeError else
+                   f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+        raise error(message)
+    if padding == "same" and as_pair(stride, "stride") != (1, 1):
+        raise error("padding='same' is not supported for strided convolutions")
 
 
 def conv_input_problem(shape, in_channels):
@@ -470,7 +500,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and "
                            f"groups={groups}: {problem}")
     check_weight_and_bias("conv2d", input, weight, bias)
-    window = make_window("conv2d", input.shape, (kh, kw), stride, padding, dilation)
+    window = conv_window(input.shape, (kh, kw), stride, padding, dilation)
     return _batched(Conv2d, input, weight, bias, window, groups)
 
 

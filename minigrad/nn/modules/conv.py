@@ -1,5 +1,5 @@
 """`Conv2d`: the 2-D convolution layer."""
-from ...ops.convolution import as_pair, conv_input_problem
+from ...ops.convolution import as_pair, check_padding_string, conv_input_problem
 from .. import functional as F
 from .linear import add_affine_parameters, reset_affine_parameters
 from .module import Module
@@ -22,7 +22,11 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = as_pair(kernel_size, "kernel_size")
         self.stride = as_pair(stride, "stride")
-        self.padding = as_pair(padding, "padding")
+        if isinstance(padding, str):
+            check_padding_string(padding, stride, ValueError)
+            self.padding = padding
+        else:
+            self.padding = as_pair(padding, "padding")
         self.dilation = as_pair(dilation, "dilation")
         add_affine_parameters(self, (out_channels, in_channels // groups, *self.kernel_size),
                               bias, dtype, device)
