@@ -214,8 +214,8 @@ def class_weights(num_classes):
 def index_target_options(x, smoothing=True):
     """Constants: class-index targets, class weights, ignore_index, reduction, label smoothing.
 
-    With ignore_index = 0 some targets are ignored, but never all of them
-    (PyTorch's mean over no targets is 0/0).
+    With ignore_index = 0 some targets are ignored, but never all of them:
+    the mean over no targets is 0/0, a NaN that test_nn.py checks on its own.
     """
     num_classes = x.shape[0 if x.ndim == 1 else 1]
     target_shape = () if x.ndim == 1 else x.shape[:1] + x.shape[2:]

@@ -543,6 +543,28 @@ def test_cross_entropy_is_finite_for_huge_logits():
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("loss, options", [
+    ("cross_entropy", {}), ("cross_entropy", {"label_smoothing": 0.2}),
+    ("cross_entropy", {"weight": [0.0, 1.0, 2.0, 3.0]}), ("nll_loss", {}),
+    ("nll_loss", {"weight": [0.0, 1.0, 2.0, 3.0]}), ("cross_entropy", {"reduction": "sum"})])
+@pytest.mark.parametrize("target", [[-100, -100, -100], [0, -100, 0]], ids=["all ignored", "zero weight"])
+def test_a_mean_over_targets_of_no_weight_is_nan_as_in_torch(loss, options, target):
+    """0/0: with every target ignored the mean loss is NaN and the gradient zero; kept targets
+    of weight zero make NaN loss and NaN gradients in their rows (torch's numbers, both)."""
+    logits = np.random.default_rng(0).standard_normal((3, 4))
+    results = []
+    for lib in (mg, torch):
+        z = lib.tensor(logits, requires_grad=True)
+        kwargs = {k: lib.tensor(v, dtype=lib.float64) if k == "weight" else v for k, v in options.items()}
+        x = z if loss == "cross_entropy" else z.log_softmax(1)
+        value = getattr(lib.nn.functional, loss)(x, lib.tensor(target), **kwargs)
+        value.backward()
+        results.append((value.item(), z.grad.numpy()))
+    (mine, my_grad), (theirs, their_grad) = results
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(my_grad, their_grad, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
 @pytest.mark.parametrize("x_shape", [(5,), (3, 5), (2, 3, 5)])
 @pytest.mark.parametrize("wanted", [(True, True, True), (True, False, False), (False, True, False),
                                     (False, False, True), (False, True, True), (True, True, None)])

@@ -204,6 +204,7 @@ def _index_target_distribution(op, target, num_classes, weight, ignore_index, la
     (ε the label smoothing, w the class weights, 1 without), and is all zero
     where tᵢ = ignore_index. For reduction='mean' all of it is divided by
     Σ w[tᵢ] over the kept rows (their number, without weights), as PyTorch does.
+    Also says whether that is a mean over no target at all.
     """
     if target.array.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected class-index targets of an integer dtype, got "
@@ -219,17 +220,21 @@ def _index_target_distribution(op, target, num_classes, weight, ignore_index, la
                              f"classes (or equal ignore_index={ignore_index})")
     if weight is None:
         label_weight = 1
-        divisor = max(kept_labels.size, 1) if reduction == "mean" else 1
+        divisor = kept_labels.size if reduction == "mean" else 1
     else:
         label_weight = weight[kept_labels]
         divisor = label_weight.sum() if reduction == "mean" else 1
+    if divisor == 0:
+        # A mean over targets of no weight is 0/0, NaN as in PyTorch: in the rows of targets
+        # whose weights are all zero, and (see the callers) in a loss that kept no target.
+        divisor = float("nan")
 
     q = xp.zeros((labels.size, num_classes), dtype)
     q[xp.arange(labels.size)[kept], kept_labels] = (1 - label_smoothing) * label_weight / divisor
     if label_smoothing:
         class_weight = xp.ones(num_classes, dtype) if weight is None else weight
-        q += kept.reshape(-1, 1) * (label_smoothing / num_classes / divisor) * class_weight
-    return Tensor(q)
+        q[kept] += (label_smoothing / num_classes / divisor) * class_weight
+    return Tensor(q), reduction == "mean" and kept_labels.size == 0
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -252,6 +257,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     dtype = input.array.dtype
     class_weight = _check_class_weight("cross_entropy", weight, num_classes, dtype)
     logits = _rows(input)
+    mean_of_nothing = False
 
     if target.shape == input.shape:
         if not target.is_floating_point():
@@ -266,15 +272,21 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if reduction == "mean":
             q = q / logits.shape[0]
     elif target.shape == sample_shape:
-        q = _index_target_distribution("cross_entropy", target, num_classes, class_weight,
-                                       ignore_index, label_smoothing, reduction, dtype)
+        q, mean_of_nothing = _index_target_distribution("cross_entropy", target, num_classes,
+                                                        class_weight, ignore_index,
+                                                        label_smoothing, reduction, dtype)
     else:
         raise RuntimeError(f"cross_entropy: for input of shape {tuple(input.shape)} expected a "
                            f"target of shape {sample_shape} (class indices) or "
                            f"{tuple(input.shape)} (class probabilities), got {tuple(target.shape)}")
     if reduction == "none":
         return SoftmaxCrossEntropy.apply(logits, q, False).reshape(sample_shape)
-    return SoftmaxCrossEntropy.apply(logits, q, True)
+    return _nan_if(mean_of_nothing, SoftmaxCrossEntropy.apply(logits, q, True))
+
+
+def _nan_if(mean_of_nothing, loss):
+    """PyTorch's mean over no target (all of them ignore_index) is 0/0: NaN, with zero gradients."""
+    return loss + float("nan") if mean_of_nothing else loss
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -293,10 +305,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
                            f"of shape {expected}, got {tuple(target.shape)}")
     dtype = input.array.dtype
     class_weight = _check_class_weight("nll_loss", weight, num_classes, dtype)
-    q = _index_target_distribution("nll_loss", target, num_classes, class_weight, ignore_index,
-                                   0.0, reduction, dtype)
+    q, mean_of_nothing = _index_target_distribution("nll_loss", target, num_classes, class_weight,
+                                                    ignore_index, 0.0, reduction, dtype)
     picked = _rows(input) * q
-    return -picked.sum(1).reshape(expected) if reduction == "none" else -picked.sum()
+    return -picked.sum(1).reshape(expected) if reduction == "none" else _nan_if(mean_of_nothing,
+                                                                                -picked.sum())
 
 
 def _check_same_shape(op, input, target):
