@@ -231,6 +231,10 @@ def plot_charts(out_dir, report):
             for implementation, points in report["scaling"][network].items():
                 axis.plot([p["batch"] for p in points], [p["median_s"] * 1e3 for p in points], marker="o",
                           label=implementation, color=COLOURS[implementation])
+            for gpu, batch in report["crossover"].get(network, {}).items():
+                if batch is not None:
+                    axis.axvline(batch, color=COLOURS[gpu], linestyle="--", alpha=0.7,
+                                 label=f"{gpu} beats {GPU_OVER_CPU[gpu]} from here")
             axis.set_xscale("log")
             axis.set_yscale("log")
             batches = sorted({p["batch"] for points in report["scaling"][network].values() for p in points})
@@ -242,7 +246,7 @@ def plot_charts(out_dir, report):
             axis.set_xlabel("batch size")
             axis.set_ylabel("median ms per step")
             axis.grid(True, which="both", alpha=0.3)
-            axis.legend()
+            axis.legend(fontsize="small")
         figure.tight_layout()
         figure.savefig(out_dir / "scaling.png", dpi=110)
         plt.close(figure)
