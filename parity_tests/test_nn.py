@@ -7,7 +7,6 @@ them: what a PyTorch user relies on when moving a model between the two.
 import copy
 import math
 import pickle
-import re
 from collections import OrderedDict
 
 import numpy as np
@@ -633,11 +632,12 @@ def test_a_conv_layer_takes_one_unbatched_image_as_torch_does():
 
 
 @pytest.mark.parametrize("padding, stride, message", [
-    ("full", 1, "Invalid padding string 'full', should be one of {'valid', 'same'}"),
-    ("same", 2, "padding='same' is not supported for strided convolutions")])
+    # torch prints a set, in an order that changes with Python's string hashing
+    ("full", 1, r"Invalid padding string 'full', should be one of \{'(valid|same)', '(valid|same)'\}"),
+    ("same", 2, r"padding='same' is not supported for strided convolutions")])
 def test_padding_strings_are_checked_as_torch_checks_them(padding, stride, message):
     for lib in (mg, torch):
-        with pytest.raises(ValueError, match=re.escape(message)):
+        with pytest.raises(ValueError, match=message):
             lib.nn.Conv2d(1, 2, 3, stride=stride, padding=padding)
     x, w = np.ones((1, 1, 4, 4)), np.ones((2, 1, 3, 3))
     for lib in (mg, torch):
