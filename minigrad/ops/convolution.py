@@ -422,6 +422,7 @@ def _output_size(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def _checked_pairs(op, kernel_size, stride, padding, dilation):
+    """The window's settings as (rows, columns) pairs, each at least what PyTorch allows."""
     kernel, stride = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride")
     padding, dilation = as_pair(padding, "padding"), as_pair(dilation, "dilation")
     for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1),

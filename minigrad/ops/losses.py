@@ -77,13 +77,13 @@ class SoftmaxCrossEntropyGrad(Function):
     @staticmethod
     def backward(ctx, h):
         grad, logits, q = ctx.saved_tensors
-        p = logits.softmax(1)
+        p, s = logits.softmax(1), q.sum(1, keepdim=True)
         h_dot_p = (h * p).sum(1, keepdim=True)
         d_grad = d_logits = d_q = None
         if ctx.needs_input_grad[0]:
-            d_grad = (h * (p * q.sum(1, keepdim=True) - q)).sum(1, keepdim=True)
+            d_grad = (h * (p * s - q)).sum(1, keepdim=True)
         if ctx.needs_input_grad[1]:
-            d_logits = grad * q.sum(1, keepdim=True) * p * (h - h_dot_p)
+            d_logits = grad * s * p * (h - h_dot_p)
         if ctx.needs_input_grad[2]:
             d_q = grad * (h_dot_p - h)
         return d_grad, d_logits, d_q, None
@@ -308,8 +308,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     q, mean_of_nothing = _index_target_distribution("nll_loss", target, num_classes, class_weight,
                                                     ignore_index, 0.0, reduction, dtype)
     picked = _rows(input) * q
-    return -picked.sum(1).reshape(expected) if reduction == "none" else _nan_if(mean_of_nothing,
-                                                                                -picked.sum())
+    if reduction == "none":
+        return -picked.sum(1).reshape(expected)
+    return _nan_if(mean_of_nothing, -picked.sum())
 
 
 def _check_same_shape(op, input, target):
