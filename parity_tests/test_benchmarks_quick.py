@@ -88,3 +88,12 @@ def test_markdown_charts_and_printed_table(quick_run):
         assert (out / chart).read_bytes().startswith(PNG_SIGNATURE)
         assert f"]({chart})" in markdown
     assert "| workload | implementation | runs | median ms" in stdout
+
+
+def test_the_overhead_probe_runs_and_prints_every_phase(capsys):
+    from benchmarks import overhead
+
+    overhead.main(["--steps", "20"])
+    printed = capsys.readouterr().out
+    for phase in overhead.PHASES + ("minigrad step", "floor step"):
+        assert phase in printed
