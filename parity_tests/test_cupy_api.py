@@ -7,7 +7,9 @@ needed only to make arrays), and catches what would break first on a GPU:
 an op calling an `xp.` function, an array method or an array flag that
 NumPy has and CuPy lacks.
 """
+import ast
 import functools
+import inspect
 import re
 from pathlib import Path
 
@@ -61,3 +63,39 @@ def test_asking_for_a_gpu_that_cupy_cannot_see_is_a_clear_runtime_error(make):
     """With CuPy installed but no GPU (or no driver), as here, not CuPy's own CUDA error."""
     with pytest.raises(RuntimeError, match="Found no NVIDIA GPU that CuPy .* can use"):
         make()
+
+
+def xp_calls():
+    """{function name under xp: keyword names passed to it} over minigrad's code (backend.py aside)."""
+    calls = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        if path.name == "backend.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            chain, owner = [], node.func
+            while isinstance(owner, ast.Attribute) and owner.attr != "xp":
+                chain.append(owner.attr)
+                owner = owner.value
+            if (isinstance(owner, ast.Name) and owner.id == "xp") or isinstance(owner, ast.Attribute):
+                name = ".".join(reversed(chain))
+                calls.setdefault(name, set()).update(k.arg for k in node.keywords if k.arg)
+    return calls
+
+
+def test_every_keyword_minigrad_passes_an_xp_function_is_one_cupy_takes():
+    calls = xp_calls()
+    assert "negative" in calls and "out" in calls["negative"], "the walk no longer finds xp. calls"
+    refused = []
+    for name, keywords in calls.items():
+        function = functools.reduce(getattr, name.split("."), cupy)
+        if isinstance(function, cupy.ufunc):
+            accepted = {"out", "dtype", "casting"}
+        else:
+            parameters = inspect.signature(function).parameters
+            if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+                continue
+            accepted = set(parameters)
+        refused += [f"xp.{name}({keyword}=...)" for keyword in sorted(keywords - accepted)]
+    assert not refused, f"keywords CuPy {cupy.__version__} does not take: {refused}"
