@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..ops.shape import stack
 from ..tensor import Tensor
 
 
@@ -47,9 +48,12 @@ class DataLoader:
         if self._arrays is not None:
             return tuple(Tensor(array[indices]) for array in self._arrays)
         samples = [self.dataset[int(i)] for i in indices]
-        return tuple(Tensor(np.stack([_to_numpy(value) for value in field])) for field in zip(*samples))
+        return tuple(_collate(list(field)) for field in zip(*samples))
 
 
-def _to_numpy(value):
-    """A sample's field as a NumPy array: tensors through `.numpy()`, anything else through np.asarray."""
-    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+def _collate(values):
+    """One field of the samples as a batch: tensors stacked where they are (on their device,
+    as torch's default collate does), anything else (arrays, numbers) stacked by NumPy."""
+    if all(isinstance(value, Tensor) for value in values):
+        return stack(values)
+    return Tensor(np.stack([np.asarray(value) for value in values]))
