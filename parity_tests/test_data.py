@@ -393,7 +393,8 @@ def test_loader_keeps_order_without_shuffle_and_refuses_a_bad_batch_size():
 
 
 class TensorDataset:
-    """Samples that are already tensors (float64 images on `device`) with integer labels."""
+    """Samples that are already tensors (float64 images on `device`, that require grad) with
+    integer labels."""
 
     def __init__(self, size, device):
         self.size, self.device = size, device
@@ -402,7 +403,8 @@ class TensorDataset:
         return self.size
 
     def __getitem__(self, index):
-        return mg.full((2, 2), float(index), dtype=mg.float64, device=self.device), index
+        image = mg.full((2, 2), float(index), dtype=mg.float64, device=self.device)
+        return image.requires_grad_(), index
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
@@ -410,5 +412,6 @@ class TensorDataset:
 def test_samples_that_are_tensors_are_stacked_where_they_are_as_torch_collates_them(device):
     images, labels = next(iter(DataLoader(TensorDataset(5, device), batch_size=3)))
     assert images.device == device and images.dtype == mg.float64 and images.shape == (3, 2, 2)
-    assert images.cpu().numpy()[:, 0, 0].tolist() == [0.0, 1.0, 2.0]
+    assert images.requires_grad  # as torch.stack leaves it
+    assert images.detach().cpu().numpy()[:, 0, 0].tolist() == [0.0, 1.0, 2.0]
     assert labels.device == "cpu" and labels.dtype == mg.int64 and labels.tolist() == [0, 1, 2]
