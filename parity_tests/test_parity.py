@@ -188,18 +188,20 @@ def like(lib, arrays, tensors, device=None):
 def test_forward(entry, device, data):
     """Values, dtype, shape and requires_grad of every output match torch's (no silent upcast)."""
     arrays, constants = draw_case(data, entry)
-
-    def torch_outputs(arrays, constants, dtype):
-        return flat_outputs(entry.call(torch, *torch_inputs(arrays, dtype), *constants))
-
     for dtype in DTYPES:
         _, mg_out, _, torch_out = run_both(entry, arrays, constants, dtype, device)
-        exact = exact_answers(dtype, torch_outputs, arrays, constants) or [None] * len(mg_out)
+        exact = (exact_answers(dtype, functools.partial(torch_outputs, entry), arrays, constants)
+                 or [None] * len(mg_out))
         for i, (m, t) in enumerate(zip(mg_out, torch_out)):
             assert_matches(m, t, entry, dtype, f"output {i}", exact[i])
             assert m.requires_grad == t.requires_grad, (
                 f"{entry.name} [{dtype}] output {i}: requires_grad={m.requires_grad}, torch "
                 f"{t.requires_grad}")
+
+
+def torch_outputs(entry, arrays, constants, dtype):
+    """The entry's outputs in torch, in `dtype`."""
+    return flat_outputs(entry.call(torch, *torch_inputs(arrays, dtype), *constants))
 
 
 @by_name(DIFFERENTIABLE)
@@ -225,10 +227,16 @@ def test_gradient(entry, device, data):
 
 def torch_gradients(entry, arrays, constants, upstream, dtype):
     """torch.autograd.grad of the entry's differentiable outputs for `upstream`, in `dtype`."""
-    torch_in = torch_inputs(arrays, dtype)
-    torch_out = [t for t in flat_outputs(entry.call(torch, *torch_in, *constants)) if t.requires_grad]
+    torch_in, torch_out = torch_differentiable_case(entry, arrays, constants, dtype)
     return torch.autograd.grad(torch_out, torch_in, like(torch, upstream, torch_out),
                                allow_unused=True)
+
+
+def torch_differentiable_case(entry, arrays, constants, dtype):
+    """torch's inputs for the case, and those of its outputs that gradients flow through."""
+    torch_in = torch_inputs(arrays, dtype)
+    torch_out = [t for t in flat_outputs(entry.call(torch, *torch_in, *constants)) if t.requires_grad]
+    return torch_in, torch_out
 
 
 @by_name(FINITE_DIFFERENCES)
@@ -283,8 +291,7 @@ def test_second_derivatives(entry, device, data):
 
 def torch_hessian_vector_products(entry, arrays, constants, upstream, direction, dtype):
     """torch's (gradients..., Hessian-vector products...) for the case, in `dtype`, as one list."""
-    torch_in = torch_inputs(arrays, dtype)
-    torch_out = [t for t in flat_outputs(entry.call(torch, *torch_in, *constants)) if t.requires_grad]
+    torch_in, torch_out = torch_differentiable_case(entry, arrays, constants, dtype)
     grads, products = hessian_vector_products(torch, torch_in, torch_out,
                                               like(torch, upstream, torch_out),
                                               like(torch, direction, torch_in))
