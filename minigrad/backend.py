@@ -155,16 +155,17 @@ def cupy_module():
     return _cupy
 
 
+def cuda_device_count():
+    """How many GPUs CuPy sees: 0 without CuPy, without a driver or without a GPU."""
+    try:
+        return cupy_module().cuda.runtime.getDeviceCount()
+    except Exception:  # noqa: BLE001 - a missing driver raises CUDA's own error types
+        return 0
+
+
 def cuda_is_available():
     """True when CuPy imports and sees at least one GPU."""
-    try:
-        return cupy_module().cuda.runtime.getDeviceCount() > 0
-    except Exception:  # noqa: BLE001 - a missing driver raises CUDA's own error types
-        return False
-
-
-def cuda_device_count():
-    return cupy_module().cuda.runtime.getDeviceCount() if cuda_is_available() else 0
+    return cuda_device_count() > 0
 
 
 def array_module(array):
