@@ -216,20 +216,24 @@ def test_gradient(entry, device, data):
         assert pairs, f"{entry.name}: no output requires grad; mark the entry grad=False"
         if upstream is None:
             upstream = draw_like(data, [t for _, t in pairs], "upstream gradient")
-        mg_out = [m for m, _ in pairs]
+        mg_out, torch_out = zip(*pairs)
         mine = mg.autograd.grad(mg_out, mg_in, like(mg, upstream, mg_out, device),
                                 allow_unused=True)
-        theirs = torch_gradients(entry, arrays, constants, upstream, dtype)
-        exact = exact_answers(dtype, functools.partial(torch_gradients, entry), arrays, constants,
-                              upstream)
+        theirs = torch_gradients(torch_in, torch_out, upstream)
+        exact = exact_answers(dtype, functools.partial(torch_case_gradients, entry), arrays,
+                              constants, upstream)
         assert_gradients_match(mine, theirs, mg_in, entry, dtype, "gradient", exact)
 
 
-def torch_gradients(entry, arrays, constants, upstream, dtype):
-    """torch.autograd.grad of the entry's differentiable outputs for `upstream`, in `dtype`."""
-    torch_in, torch_out = torch_differentiable_case(entry, arrays, constants, dtype)
+def torch_gradients(torch_in, torch_out, upstream):
+    """torch.autograd.grad of `torch_out` for `upstream`."""
     return torch.autograd.grad(torch_out, torch_in, like(torch, upstream, torch_out),
                                allow_unused=True)
+
+
+def torch_case_gradients(entry, arrays, constants, upstream, dtype):
+    """torch_gradients of the case built afresh in `dtype` (for the exact answers)."""
+    return torch_gradients(*torch_differentiable_case(entry, arrays, constants, dtype), upstream)
 
 
 def torch_differentiable_case(entry, arrays, constants, dtype):
@@ -276,21 +280,24 @@ def test_second_derivatives(entry, device, data):
         if upstream is None:
             upstream = draw_like(data, [t for _, t in pairs], "upstream gradient")
             direction = draw_like(data, torch_in, "direction")
-        mg_out = [m for m, _ in pairs]
+        mg_out, torch_out = zip(*pairs)
         mine = hessian_vector_products(mg, mg_in, mg_out, like(mg, upstream, mg_out, device),
                                        like(mg, direction, mg_in, device))
-        theirs = torch_hessian_vector_products(entry, arrays, constants, upstream, direction, dtype)
-        exact = exact_answers(dtype, functools.partial(torch_hessian_vector_products, entry),
+        theirs = hessian_vector_products(torch, torch_in, torch_out,
+                                         like(torch, upstream, torch_out),
+                                         like(torch, direction, torch_in))
+        exact = exact_answers(dtype, functools.partial(torch_case_hessian_vector_products, entry),
                               arrays, constants, upstream, direction)
         count = len(mg_in)
-        assert_gradients_match(mine[0], theirs[:count], mg_in, entry, dtype,
+        assert_gradients_match(mine[0], theirs[0], mg_in, entry, dtype,
                                "gradient with create_graph=True", exact and exact[:count])
-        assert_gradients_match(mine[1], theirs[count:], mg_in, entry, dtype,
+        assert_gradients_match(mine[1], theirs[1], mg_in, entry, dtype,
                                "Hessian-vector product", exact and exact[count:])
 
 
-def torch_hessian_vector_products(entry, arrays, constants, upstream, direction, dtype):
-    """torch's (gradients..., Hessian-vector products...) for the case, in `dtype`, as one list."""
+def torch_case_hessian_vector_products(entry, arrays, constants, upstream, direction, dtype):
+    """torch's gradients and Hessian-vector products, as one list, of the case built afresh in
+    `dtype` (for the exact answers)."""
     torch_in, torch_out = torch_differentiable_case(entry, arrays, constants, dtype)
     grads, products = hessian_vector_products(torch, torch_in, torch_out,
                                               like(torch, upstream, torch_out),
