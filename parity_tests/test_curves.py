@@ -1,32 +1,51 @@
 """Whole training runs against PyTorch: the same model, weights and batches give the same curve.
 
-Each test builds a model twice with `minigrad.models.build` (from minigrad.nn
-and from torch.nn), copies minigrad's initial weights into the torch twin,
-and trains both on the very same MNIST batches, one DataLoader feeding both.
+Each test builds a model in minigrad and in torch (with `minigrad.models.build`,
+from minigrad.nn and from torch.nn), gives every copy minigrad's initial
+weights, and trains them all on the very same MNIST batches, one DataLoader
+feeding them all.
 
 - float64, SGD with momentum, 100 steps of 32 for the MLP and both LeNets:
   every step's loss within 1e-9 relative of torch's, final weights within 1e-8.
 - float32, the tutorial MLP's whole first epoch (SGD lr 0.01, batches of 200:
-  300 steps): every step's loss within 1e-3 relative of torch's, and the same
-  test accuracy within 0.3 points; the d2l LeNet for 300 steps and the modern
-  LeNet for 100 (plain SGD lr 0.03, batches of 128), losses within 1e-3 relative.
+  300 steps) with the same test accuracy within 0.3 points; the d2l LeNet for
+  300 steps and the modern LeNet for 100 (plain SGD lr 0.03, batches of 128).
+  Their losses are judged by torch's own float32 noise (below).
 - float32, one full epoch of the modern LeNet (Adam lr 2e-3, batches of 64)
   reaches at least 97% test accuracy (97.85% with seed 0; torch gets 97.9% from
   the same start, and 98.1-98.3% from its own seeds 0-2).
 
-Why the float32 LeNets train gently: in float32, rounding sometimes changes
-which input of a max-pooling window (or which side of a ReLU's kink) wins,
-and a high learning rate with momentum amplifies each such flip. With SGD lr
-0.05 and momentum 0.9, torch's own float32 and float64 curves of the modern
-LeNet part by more than 100% within 100 steps; with plain SGD at 0.03 they
-stay within 1e-4. float64 is exact enough for the livelier setting.
+How a float32 curve is judged. float32 training is not one exact curve that
+minigrad should reproduce: each library adds its sums in its own order, and
+which order depends on the BLAS kernels the CPU picks (OpenBLAS on an AMD EPYC
+runs other kernels than on an Intel Xeon). A rounding difference sometimes
+changes which input of a max-pooling window, or which side of a ReLU's kink,
+wins, and training amplifies every such flip: the modern LeNet is chaotic.
+Measured with one data order: torch's float32 curve leaves its own float64
+curve by 2e-6 at step 40, 3e-4 at step 80 and 8e-3 by step 100, while
+minigrad's float32 curve, with OpenBLAS forced to each core type an AMD EPYC
+can run, left torch's float64 curve by anything from 7e-6 (Nehalem kernels) to
+8e-3 (Zen, Haswell) by step 100. A fixed bound on minigrad-float32 against
+torch-float32 (1e-3, used until an AMD machine failed it with 2.4e-3) is the
+wrong yardstick: what it measures is two noises, and their size depends on the
+kernels.
 
-Why the modern LeNet stops at 100 float32 steps: even at lr 0.03 its float32
-run is chaotic past that. Over 300 steps torch's own float32 curve leaves its
-float64 curve by 53% (first past 1e-3 at step 87), and minigrad's float32
-curve leaves torch's float64 one by the same 53% from the same step, while
-staying within 1.2% of torch's float32 curve; float64 twins agree to 3e-15
-over all 300 steps. The 1e-3 bound holds for the steps before the chaos.
+So the yardstick is the exact curve, torch in float64 from the same float32
+weights on the same batches, and the noise allowed is torch's own: at every
+step, minigrad-float32's largest distance to that curve so far must be within
+NOISE_MULTIPLE times torch-float32's largest distance so far, plus
+FLOAT32_FLOOR. The running maximum is used because two chaotic runs part from
+the exact curve at the same rate but not in step: one may be back near it at a
+step where the other is not. NOISE_MULTIPLE = 4 leaves room for that, and
+for kernels that round differently (the largest ratio measured over the
+five core types was 1.24). FLOAT32_FLOOR = 1e-6, eight float32 epsilons, is
+what a forward pass's rounding alone may put into a loss before any noise
+has grown; torch's gap at step 0 is 1e-8 to 1e-7. The bound is tight where
+the runs are still close (about 1e-6 for the first 40 steps of every model)
+and loose only where torch itself has drifted. A wrong gradient moves
+minigrad away from the exact curve from the first step and is caught there:
+scaling the convolution's or a linear layer's weight gradient, or max
+pooling's gradient, by 1.001 fails these tests (see curve_mutations.py).
 
 The data comes from $MINIGRAD_DATA, else from `shared/datasets` beside the
 repository; the tests are skipped when MNIST is in neither.
@@ -40,7 +59,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-import minigrad.optim  # noqa: F401 - the twins' optimisers are looked up as `lib.optim`
+import minigrad.optim  # noqa: F401 - the copies' optimisers are looked up as `lib.optim`
 from minigrad.data import MNIST, DataLoader
 from minigrad.models import build
 
@@ -68,34 +87,54 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def twins(name, dtype, seed=0):
-    """The model `name` in minigrad and in torch, with the same initial weights, both in `dtype`."""
-    mg.manual_seed(seed)
-    minigrad_model = build(name).to(getattr(mg, dtype))
-    torch_model = build(name, torch.nn).to(getattr(torch, dtype))
-    torch_model.load_state_dict({key: torch.from_numpy(value.detach().numpy().copy())
-                                 for key, value in minigrad_model.state_dict().items()})
-    return {mg: minigrad_model, torch: torch_model}
+FLOAT32_FLOOR = 1e-6
+"""What one float32 forward pass's rounding may put into a loss (eight float32 epsilons)."""
+NOISE_MULTIPLE = 4
+"""How far beyond torch's own float32 drift minigrad's may go (the largest ratio measured was 1.24)."""
+
+MINIGRAD_FLOAT32, TORCH_FLOAT32, EXACT = (mg, "float32"), (torch, "float32"), (torch, "float64")
+"""The three runs a float32 curve test trains: minigrad's, torch's, and the exact curve (torch, float64)."""
 
 
-def train_twins(models, train_set, steps, batch_size, dtype, make_optimizer, seed=0):
-    """Train both twins for `steps` steps on the same shuffled batches; return each library's per-step losses.
+def copies(name, runs, seed=0):
+    """The model `name` for each (lib, dtype) of `runs`, all from minigrad's initial weights for `seed`.
 
-    `make_optimizer(lib, parameters)` builds the optimiser, with `lib` the module
-    minigrad or torch: the two share their API, so one line serves both.
+    minigrad's model is built once (so `runs` names minigrad at most once); torch's
+    copies load its weights, and each copy is then cast to its run's dtype.
     """
-    optimizers = {lib: make_optimizer(lib, model.parameters()) for lib, model in models.items()}
-    losses = {lib: [] for lib in models}
+    mg.manual_seed(seed)
+    minigrad_model = build(name)
+    weights = {key: value.detach().numpy().copy() for key, value in minigrad_model.state_dict().items()}
+    models = {}
+    for lib, dtype in runs:
+        if lib is mg:
+            model = minigrad_model
+        else:
+            model = build(name, torch.nn)
+            model.load_state_dict({key: torch.from_numpy(value) for key, value in weights.items()})
+        models[lib, dtype] = model.to(getattr(lib, dtype))
+    return models
+
+
+def train(models, train_set, steps, batch_size, make_optimizer, seed=0):
+    """Train every model for `steps` steps on the same shuffled batches; return each run's per-step losses.
+
+    `models` maps (lib, dtype) to a model, as `copies` returns. `make_optimizer(lib,
+    parameters)` builds the optimiser, with `lib` the module minigrad or torch: the
+    two share their API, so one line serves both.
+    """
+    optimizers = {run: make_optimizer(run[0], model.parameters()) for run, model in models.items()}
+    losses = {run: [] for run in models}
     loader = DataLoader(train_set, batch_size, shuffle=True, seed=seed)
     for images, labels in itertools.islice(loader, steps):
-        for lib, model in models.items():
+        for (lib, dtype), model in models.items():
             inputs = lib.from_numpy(images.numpy()).to(getattr(lib, dtype))
-            optimizers[lib].zero_grad()
+            optimizers[lib, dtype].zero_grad()
             loss = lib.nn.functional.cross_entropy(model(inputs), lib.from_numpy(labels.numpy()))
             loss.backward()
-            optimizers[lib].step()
-            losses[lib].append(loss.item())
-    return {lib: np.array(curve) for lib, curve in losses.items()}
+            optimizers[lib, dtype].step()
+            losses[lib, dtype].append(loss.item())
+    return {run: np.array(curve) for run, curve in losses.items()}
 
 
 def accuracy(lib, model, test_set, dtype="float32"):
@@ -108,9 +147,44 @@ def accuracy(lib, model, test_set, dtype="float32"):
     return correct / len(test_set)
 
 
-def relative_gaps(losses):
-    """Every step's |minigrad loss - torch loss| / |torch loss|."""
-    return np.abs(losses[mg] - losses[torch]) / np.abs(losses[torch])
+def relative_gaps(curve, reference):
+    """Every step's |curve - reference| / |reference|."""
+    return np.abs(curve - reference) / np.abs(reference)
+
+
+def float32_drifts(losses):
+    """Per step, the largest distance so far of minigrad's and of torch's float32 curve from the exact one."""
+    def drift(run):
+        return np.maximum.accumulate(relative_gaps(losses[run], losses[EXACT]))
+    return drift(MINIGRAD_FLOAT32), drift(TORCH_FLOAT32)
+
+
+def outside_torchs_float32_noise(losses):
+    """The first step where minigrad's float32 run leaves torch's float32 noise around the exact run
+    (see top), described; None where it never does."""
+    minigrad_drift, torch_drift = float32_drifts(losses)
+    bound = NOISE_MULTIPLE * torch_drift + FLOAT32_FLOOR
+    outside = np.flatnonzero(minigrad_drift > bound)
+    if not outside.size:
+        return None
+    step = outside[0]
+    return (f"step {step}: minigrad's float32 loss has drifted {minigrad_drift[step]:.3g} (relative) "
+            f"from torch's float64 curve, torch's float32 only {torch_drift[step]:.3g}: "
+            f"bound {bound[step]:.3g} = {NOISE_MULTIPLE} x torch's + {FLOAT32_FLOOR:g}")
+
+
+def float64_mismatch(losses, models):
+    """Where minigrad's float64 run parts from torch's (a loss past 1e-9 relative, a final weight past
+    1e-8), described; None where it never does."""
+    gaps = relative_gaps(losses[mg, "float64"], losses[EXACT])
+    if gaps.max() > 1e-9:
+        return f"step {gaps.argmax()}: losses {gaps.max():.3g} apart (relative)"
+    torch_weights = models[EXACT].state_dict()
+    for key, value in models[mg, "float64"].state_dict().items():
+        distance = np.abs(value.detach().numpy() - torch_weights[key].numpy()).max()
+        if distance > 1e-8:
+            return f"weight {key} after training: {distance:.3g} from torch's"
+    return None
 
 
 def sgd_with_momentum(lib, parameters):
@@ -127,37 +201,35 @@ def gentle_sgd(lib, parameters):
 
 @pytest.mark.parametrize("name", ["mlp", *LENETS])
 def test_float64_curves_and_weights_match_torch(mnist, name):
-    models = twins(name, "float64")
-    losses = train_twins(models, mnist[0], steps=100, batch_size=32, dtype="float64",
-                         make_optimizer=sgd_with_momentum)
+    models = copies(name, [(mg, "float64"), EXACT])
+    losses = train(models, mnist[0], steps=100, batch_size=32, make_optimizer=sgd_with_momentum)
 
-    assert len(losses[mg]) == 100
-    assert relative_gaps(losses).max() <= 1e-9
-    torch_weights = models[torch].state_dict()
-    for key, value in models[mg].state_dict().items():
-        np.testing.assert_allclose(value.detach().numpy(), torch_weights[key].numpy(), rtol=0, atol=1e-8,
-                                   err_msg=f"{name} weight {key} after 100 steps")
+    assert len(losses[mg, "float64"]) == 100
+    problem = float64_mismatch(losses, models)
+    assert problem is None, f"{name}: {problem}"
 
 
 def test_float32_mlp_first_epoch_matches_torch(mnist):
     """The tutorial MLP's first epoch: its 300 per-step losses and its test accuracy are torch's."""
     train_set, test_set = mnist
-    models = twins("mlp", "float32")
-    losses = train_twins(models, train_set, steps=300, batch_size=200, dtype="float32",
-                         make_optimizer=tutorial_sgd)
+    models = copies("mlp", [MINIGRAD_FLOAT32, TORCH_FLOAT32, EXACT])
+    losses = train(models, train_set, steps=300, batch_size=200, make_optimizer=tutorial_sgd)
 
-    assert len(losses[mg]) == len(train_set) // 200
-    assert relative_gaps(losses).max() <= 1e-3
-    points = {lib: 100 * accuracy(lib, model, test_set) for lib, model in models.items()}
+    assert len(losses[MINIGRAD_FLOAT32]) == len(train_set) // 200
+    problem = outside_torchs_float32_noise(losses)
+    assert problem is None, problem
+    points = {lib: 100 * accuracy(lib, models[lib, "float32"], test_set) for lib in (mg, torch)}
     assert abs(points[mg] - points[torch]) <= 0.3, points
 
 
 @pytest.mark.parametrize("name, steps", [("lenet", 300), ("lenet-modern", 100)])
 def test_float32_lenet_curves_match_torch(mnist, name, steps):
-    losses = train_twins(twins(name, "float32"), mnist[0], steps=steps, batch_size=128, dtype="float32",
-                         make_optimizer=gentle_sgd)
+    models = copies(name, [MINIGRAD_FLOAT32, TORCH_FLOAT32, EXACT])
+    losses = train(models, mnist[0], steps=steps, batch_size=128, make_optimizer=gentle_sgd)
 
-    assert relative_gaps(losses).max() <= 1e-3
+    assert len(losses[MINIGRAD_FLOAT32]) == steps
+    problem = outside_torchs_float32_noise(losses)
+    assert problem is None, problem
 
 
 def test_modern_lenet_one_epoch_reaches_97_percent(mnist):
