@@ -1,0 +1,68 @@
+"""The base of the vision datasets, and of those whose images are rows of one uint8 array."""
+import numpy as np
+
+from ...creation import from_numpy
+from ...utils.data import Dataset
+from ..pillow import pil_image
+from ..transforms import batched
+
+
+class VisionDataset(Dataset):
+    """A dataset of images under `root`, with torchvision's `transform` (applied to each image) and
+    `target_transform` (applied to each label)."""
+
+    def __init__(self, root=None, transform=None, target_transform=None):
+        self.root = root
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"Number of datapoints: {len(self)}"]
+        if self.root is not None:
+            lines.append(f"Root location: {self.root}")
+        lines += self.extra_repr().splitlines()
+        for name, transform in (("Transform", self.transform), ("Target transform", self.target_transform)):
+            if transform is not None:
+                lines.append(f"{name}: " + repr(transform).replace("\n", "\n" + " " * (len(name) + 2)))
+        return f"Dataset {type(self).__name__}\n" + "\n".join("    " + line for line in lines)
+
+
+class ImageArrayDataset(VisionDataset):
+    """A vision dataset held in memory: image i is `data[i]` (uint8, H x W grey or H x W x C colour),
+    its label `targets[i]`. `ds[i]` is `(PIL image, int label)` through the transforms, as in torchvision.
+
+    Its batch reader (see `minigrad.utils.data.dataset`) serves DataLoader
+    whole batches when the transform works on whole arrays (`transforms.batched`)
+    and there is no target transform: the images at the batch's indices go
+    through the transform at once, as one uint8 array, with the same numbers as
+    one image at a time.
+    """
+
+    def __getitem__(self, index):
+        image = pil_image().fromarray(np.asarray(self.data)[index])
+        target = int(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def __len__(self):
+        return len(self.data)
+
+    def _batch_reader(self):
+        transform = batched(self.transform)
+        if transform is None or self.target_transform is not None or \
+                type(self).__getitem__ is not ImageArrayDataset.__getitem__:
+            return None
+        pixels = np.asarray(self.data)
+        pixels = pixels[..., None] if pixels.ndim == 3 else pixels  # grey images get their channel axis
+        labels = np.asarray(self.targets, dtype=np.int64)
+        return lambda indices: (transform(pixels[indices]), from_numpy(labels[indices]))
+
+    @property
+    def class_to_idx(self):
+        return {name: i for i, name in enumerate(self.classes)}
