@@ -120,3 +120,18 @@ def test_an_image_folder_of_pngs(tmp_path):
     loader = torch.utils.data.DataLoader(image_dataset, batch_size=4, shuffle=True)
     inputs, classes = next(iter(loader))
     assert inputs.shape == (3, 3, 24, 24) and sorted(classes.tolist()) == [0, 0, 1]
+
+
+@needs_data
+def test_the_loading_benchmark_runs_in_quick_mode(tmp_path, capsys):
+    """`python -m benchmarks.loading --quick`: every row measured and written; speed is never asserted."""
+    import json
+
+    from benchmarks import loading
+
+    assert loading.main(["--quick", "--data", str(DATASETS), "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "loading.json").read_text())
+    assert report["quick"] is True and report["images"] == 10000 and report["batches"] == 50
+    assert set(report["seconds_per_epoch"]) == {"minigrad", "minigrad-per-sample", "torch"}
+    assert all(len(times) == 1 and times[0] > 0 for times in report["seconds_per_epoch"].values())
+    assert "| minigrad | " in (tmp_path / "loading.md").read_text() and "| torch | " in capsys.readouterr().out

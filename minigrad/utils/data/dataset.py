@@ -166,7 +166,7 @@ class Subset(Dataset):
         if read is None:
             return None
         indices = _as_index_array(self.indices)
-        return lambda positions: read(indices[positions])
+        return lambda positions: read(indices.take(positions))
 
 
 def _as_index_array(indices):

@@ -5,6 +5,8 @@ iterable of lists of indices. The random ones draw from the `generator=` they
 are given (`mg.Generator`), or else, once per epoch, a seed from the global
 generator, so `mg.manual_seed` makes every epoch's order repeat.
 """
+import itertools
+
 import numpy as np
 
 from ... import random
@@ -132,13 +134,10 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        indices = iter(self.sampler)
+        while batch := list(itertools.islice(indices, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
             yield batch
 
     def __len__(self):

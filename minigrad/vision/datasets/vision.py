@@ -61,7 +61,8 @@ class ImageArrayDataset(VisionDataset):
         pixels = np.asarray(self.data)
         pixels = pixels[..., None] if pixels.ndim == 3 else pixels  # grey images get their channel axis
         labels = np.asarray(self.targets, dtype=np.int64)
-        return lambda indices: (transform(pixels[indices]), from_numpy(labels[indices]))
+        # take() rather than [indices]: the same rows, with less overhead per call.
+        return lambda indices: (transform(pixels.take(indices, axis=0)), from_numpy(labels.take(indices)))
 
     @property
     def class_to_idx(self):

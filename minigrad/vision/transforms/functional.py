@@ -155,6 +155,27 @@ def _fromarray(array, mode, palette=None):
 
 def normalize(tensor, mean, std, inplace=False):
     """(tensor - mean) / std channel by channel, over a float tensor (..., C, H, W)."""
+    mean, std = _normalize_arrays(tensor, mean, std)
+    mean, std = from_numpy(mean), from_numpy(std)
+    if tensor.device != mean.device:
+        mean, std = mean.to(tensor.device), std.to(tensor.device)
+    if inplace:
+        return tensor.sub_(mean).div_(std)
+    return (tensor - mean) / std
+
+
+def _normalize_batch(batch, mean, std):
+    """`normalize` on a batch that is the loader's own fresh CPU array: the same two operations in
+    place in NumPy (the same numbers, without an op recorded or an array allocated)."""
+    mean, std = _normalize_arrays(batch, mean, std)
+    array = batch.numpy()
+    array -= mean
+    array /= std
+    return batch
+
+
+def _normalize_arrays(tensor, mean, std):
+    """Normalize's mean and std as arrays (C, 1, 1) of the tensor's dtype, after torchvision's checks."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
     if not tensor.is_floating_point():
@@ -172,11 +193,7 @@ def normalize(tensor, mean, std, inplace=False):
         if len(values) not in (1, channels):
             raise ValueError(f"Normalize: {name} has {len(values)} values but the image has {channels} channels "
                              f"(shape {tuple(tensor.shape)})")
-    mean = from_numpy(mean.reshape(-1, 1, 1)).to(tensor.device)
-    std = from_numpy(std.reshape(-1, 1, 1)).to(tensor.device)
-    if inplace:
-        return tensor.sub_(mean).div_(std)
-    return (tensor - mean) / std
+    return mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
 
 
 # -- geometry ---------------------------------------------------------------------------------------

@@ -382,7 +382,7 @@ _FROM_PIXELS = {
     PILToTensor: lambda step, pixels: F._channels_first(pixels),
 }
 _ON_TENSORS = {
-    Normalize: lambda step, batch: F.normalize(batch, step.mean, step.std),
+    Normalize: lambda step, batch: F._normalize_batch(batch, step.mean, step.std),
 }
 
 
