@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 from ... import random
 from . import functional as F
-from .functional import InterpolationMode
+from .conversion import channels_first, hwc_to_tensor, normalize_batch
+from .geometry import padding_ltrb, pair
+from .images import InterpolationMode
 
 
 def _format(name, **arguments):
@@ -114,7 +116,7 @@ class CenterCrop:
     """The central (h, w) crop (an int: square), padded with zeros when the image is smaller."""
 
     def __init__(self, size):
-        self.size = F._pair(_check_size(size))
+        self.size = pair(_check_size(size))
 
     def __call__(self, img):
         return F.center_crop(img, self.size)
@@ -128,7 +130,7 @@ class Pad:
     `padding_mode` "constant" (with `fill`), "edge", "reflect" or "symmetric"."""
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
-        F._padding_ltrb(padding)
+        padding_ltrb(padding)
         if not isinstance(fill, (numbers.Number, tuple, list)):
             raise TypeError("Got inappropriate fill arg")
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
@@ -158,9 +160,9 @@ class RandomCrop:
     that the image is at least the crop's size."""
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
-        self.size = F._pair(_check_size(size))
+        self.size = pair(_check_size(size))
         if padding is not None:
-            F._padding_ltrb(padding)
+            padding_ltrb(padding)
         self.padding = padding
         self.pad_if_needed = pad_if_needed
         self.fill = fill
@@ -198,7 +200,7 @@ class RandomResizedCrop:
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
                  antialias=True):
-        self.size = F._pair(_check_size(size))
+        self.size = pair(_check_size(size))
         if not isinstance(scale, Sequence) or not isinstance(ratio, Sequence):
             raise TypeError("Scale and ratio should be sequences of two numbers")
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
@@ -378,11 +380,11 @@ class Lambda:
 # images would be; the later ones take the batch tensor (N, C, H, W). Exact types only: a subclass
 # may do something else to each image.
 _FROM_PIXELS = {
-    ToTensor: lambda step, pixels: F._hwc_to_tensor(pixels),
-    PILToTensor: lambda step, pixels: F._channels_first(pixels),
+    ToTensor: lambda step, pixels: hwc_to_tensor(pixels),
+    PILToTensor: lambda step, pixels: channels_first(pixels),
 }
 _ON_TENSORS = {
-    Normalize: lambda step, batch: F._normalize_batch(batch, step.mean, step.std),
+    Normalize: lambda step, batch: normalize_batch(batch, step.mean, step.std),
 }
 
 
