@@ -139,6 +139,8 @@ def test_flips_rotation_and_padding(pixels):
     np.testing.assert_array_equal(T.RandomRotation((90, 90))(T.PILToTensor()(Image.fromarray(square))).numpy(),
                                   chw(np.rot90(square)))
     assert T.RandomRotation((90, 90), expand=True)(image).size == (6, 9)
+    corner = T.RandomRotation((45, 45), fill=(1, 2, 3))(mg.rand(3, 5, 7)).numpy()[:, 0, 0]  # uncovered: fill
+    assert corner.tolist() == [1.0, 2.0, 3.0] and T.RandomRotation((45, 45), fill=9)(image).getpixel((0, 0)) == (9, 9, 9)
     with pytest.raises(ValueError, match="If degrees is a single number, it must be non negative."):
         T.RandomRotation(-3)
 

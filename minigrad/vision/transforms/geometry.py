@@ -10,23 +10,19 @@ from .conversion import fromarray_as
 from .images import InterpolationMode, check_image, get_dimensions, pil_filter
 
 
-def _planes(img):
-    """The tensor's array as a stack of (H, W) planes, and a function that restores the leading shape."""
-    array = img.detach().cpu().numpy()
-    leading = array.shape[:-2]
-    return array.reshape((-1,) + array.shape[-2:]), lambda planes: planes.reshape(leading + planes.shape[-2:])
-
-
 def _per_plane(img, pil_operation):
-    """Apply a Pillow operation to each (H, W) plane of a tensor, in float32; keep the tensor's dtype."""
-    planes, restore = _planes(img)
+    """Apply `pil_operation(plane, channel)` to each (H, W) plane of a tensor (..., C, H, W) as a
+    float32 Pillow image; the result keeps the tensor's dtype (integers rounded and clipped)."""
+    array = img.detach().cpu().numpy()
+    channels = array.shape[-3] if array.ndim > 2 else 1
+    planes = array.reshape((-1,) + array.shape[-2:])
     image_module = pil_image()
-    results = np.stack([np.asarray(pil_operation(image_module.fromarray(plane.astype(np.float32))))
-                        for plane in planes])
-    if np.issubdtype(planes.dtype, np.integer):
-        info = np.iinfo(planes.dtype)
+    results = np.stack([np.asarray(pil_operation(image_module.fromarray(plane.astype(np.float32)), k % channels))
+                        for k, plane in enumerate(planes)])
+    if np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(array.dtype)
         results = np.clip(np.round(results), info.min, info.max)
-    return from_numpy(np.ascontiguousarray(restore(results.astype(planes.dtype))))
+    return from_numpy(np.ascontiguousarray(results.astype(array.dtype).reshape(array.shape[:-2] + results.shape[-2:])))
 
 
 def _output_size(size, height, width, max_size):
@@ -59,7 +55,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     resample = pil_filter(interpolation)
     if is_pil_image(img):
         return img.resize((new_width, new_height), resample)
-    return _per_plane(img, lambda plane: plane.resize((new_width, new_height), resample))
+    return _per_plane(img, lambda plane, channel: plane.resize((new_width, new_height), resample))
 
 
 def crop(img, top, left, height, width):
@@ -168,21 +164,19 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     check_image(img)
     resample = pil_filter(interpolation)
     if is_pil_image(img):
-        bands = len(img.getbands())
-        if fill is None or isinstance(fill, numbers.Number):
-            fill = fill or 0
-            fill = fill if bands == 1 else tuple([fill] * bands)
-        elif len(fill) not in (1, bands):
-            raise ValueError(f"The number of elements in 'fill' does not match the number of bands of the image "
-                             f"({len(fill)} != {bands})")
-        elif bands == 1 or len(fill) == 1:
-            fill = fill[0] if bands == 1 else tuple(fill) * bands
-        if img.mode not in ("F",) and not isinstance(fill, tuple):
-            fill = int(fill)
-        return img.rotate(angle, resample, expand, center, fillcolor=fill if not isinstance(fill, tuple)
-                          else tuple(int(value) for value in fill))
-    if fill is not None and not isinstance(fill, numbers.Number):
-        if len(set(fill)) != 1:
-            raise ValueError("a tensor is rotated plane by plane: give one fill value for all channels")
-        fill = fill[0]
-    return _per_plane(img, lambda plane: plane.rotate(angle, resample, expand, center, fillcolor=float(fill or 0)))
+        fills = _fill_per_channel(fill, len(img.getbands()))
+        cast = float if img.mode == "F" else int
+        fillcolor = cast(fills[0]) if len(fills) == 1 else tuple(cast(value) for value in fills)
+        return img.rotate(angle, resample, expand, center, fillcolor=fillcolor)
+    fills = _fill_per_channel(fill, get_dimensions(img)[0])
+    return _per_plane(img, lambda plane, channel: plane.rotate(angle, resample, expand, center,
+                                                               fillcolor=float(fills[channel])))
+
+
+def _fill_per_channel(fill, channels):
+    """`fill` (None, one number, or one per channel) as one value per channel."""
+    values = [0] if fill is None else [fill] if isinstance(fill, numbers.Number) else list(fill)
+    if len(values) not in (1, channels):
+        raise ValueError(f"The number of elements in 'fill' does not match the number of channels of the image "
+                         f"({len(values)} != {channels})")
+    return values * channels if len(values) == 1 else values
