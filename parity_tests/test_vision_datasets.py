@@ -575,3 +575,22 @@ def test_images_need_pillow_and_say_which_extra_brings_it(monkeypatch, tmp_path,
     root, _ = image_folder
     with pytest.raises(ImportError, match=r"needs Pillow.*'vision' extra: pip install 'minigrad\[vision\]'"):
         ImageFolder(root)[0]
+
+
+def test_a_vision_dataset_of_ones_own_gets_torchvisions_transforms():
+    from minigrad.vision.datasets import VisionDataset
+
+    class Pairs(VisionDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return self.transforms(np.full((2, 2, 1), index, dtype=np.uint8), index)
+
+    both = Pairs("somewhere", transform=transforms.ToTensor(), target_transform=lambda y: y + 10)
+    image, label = both[1]
+    assert image.shape == (1, 2, 2) and label == 11 and both.root == "somewhere"
+    assert Pairs(transforms=lambda x, y: (y, x))[0][0] == 0
+    with pytest.raises(ValueError, match="Only transforms or transform/target_transform can be passed"):
+        Pairs(transforms=lambda x, y: (x, y), transform=transforms.ToTensor())
+    assert "Root location: somewhere" in repr(both) and "Transform: ToTensor()" in repr(both)

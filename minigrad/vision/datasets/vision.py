@@ -9,12 +9,18 @@ from ..transforms import batched
 
 class VisionDataset(Dataset):
     """A dataset of images under `root`, with torchvision's `transform` (applied to each image) and
-    `target_transform` (applied to each label)."""
+    `target_transform` (applied to each label), or `transforms` (applied to both: `transforms(image,
+    label)`, for a subclass to call); `transforms` is built from the other two when they are given."""
 
-    def __init__(self, root=None, transform=None, target_transform=None):
+    def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
+        if transforms is not None and (transform is not None or target_transform is not None):
+            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
         self.root = root
         self.transform = transform
         self.target_transform = target_transform
+        self.transforms = transforms if transforms is not None else (
+            StandardTransform(transform, target_transform) if transform is not None or target_transform is not None
+            else None)
 
     def extra_repr(self):
         return ""
@@ -28,6 +34,21 @@ class VisionDataset(Dataset):
             if transform is not None:
                 lines.append(f"{name}: " + repr(transform).replace("\n", "\n" + " " * (len(name) + 2)))
         return f"Dataset {type(self).__name__}\n" + "\n".join("    " + line for line in lines)
+
+
+class StandardTransform:
+    """`transform` on the image and `target_transform` on the label, as one callable."""
+
+    def __init__(self, transform=None, target_transform=None):
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __call__(self, image, target):
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
 
 
 class ImageArrayDataset(VisionDataset):
