@@ -330,3 +330,40 @@ def test_torch_dataloader_accepts_minigrad_datasets_and_the_reverse():
     assert plain(next(iter(data.DataLoader(TorchSquares(4), batch_size=2)))) == \
         ("list", [("tensor", "int64", [0, 1]), ("tensor", "int64", [0, 1])])
     assert list(itertools.islice(torch_data.DataLoader(Squares(4), batch_size=2), 1))[0][1].tolist() == [0, 1]
+
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not mg.cuda.is_available(), reason="no GPU: needs CuPy and an NVIDIA GPU"))]
+
+
+class OnDevice(data.Dataset):
+    """Samples that are already tensors (float64 images on `device`, that require grad) with int labels."""
+
+    def __init__(self, size, device):
+        self.size, self.device = size, device
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        return mg.full((2, 2), float(index), dtype=mg.float64, device=self.device).requires_grad_(), index
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_samples_that_are_tensors_are_stacked_where_they_are_as_torch_collates_them(device):
+    images, labels = next(iter(data.DataLoader(OnDevice(5, device), batch_size=3)))
+    assert images.device == device and images.dtype == mg.float64 and images.shape == (3, 2, 2)
+    assert images.requires_grad  # as torch.stack leaves it
+    assert images.detach().cpu().numpy()[:, 0, 0].tolist() == [0.0, 1.0, 2.0]
+    assert labels.device == "cpu" and labels.dtype == mg.int64 and labels.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_tensor_dataset_on_a_device_is_batched_there(device):
+    dataset = data.TensorDataset(mg.arange(20.0, device=device).reshape(10, 2), mg.arange(10, device=device))
+    batches = list(data.DataLoader(dataset, batch_size=4, shuffle=True, generator=mg.Generator().manual_seed(0)))
+    assert [tuple(images.shape) for images, _ in batches] == [(4, 2), (4, 2), (2, 2)]
+    assert all(images.device == device and labels.device == device for images, labels in batches)
+    labels = np.concatenate([labels.cpu().numpy() for _, labels in batches])
+    assert sorted(labels.tolist()) == list(range(10))
+    np.testing.assert_array_equal(np.concatenate([images.cpu().numpy() for images, _ in batches])[:, 0], 2.0 * labels)
