@@ -178,7 +178,7 @@ def random_batch(batch, seed):
 def epoch_data(quick, seed):
     """The MNIST training images and labels, and where they came from.
 
-    Read with ``minigrad.data.MNIST`` from ``$MINIGRAD_DATA`` or the
+    Read with ``minigrad.vision.datasets.MNIST`` from ``$MINIGRAD_DATA`` or the
     ``shared/datasets`` folder beside the repository. Quick mode, or a
     machine without the files, gets random data of the same shape: the
     step time does not depend on the pixel values.
@@ -186,10 +186,12 @@ def epoch_data(quick, seed):
     if not quick:
         root = os.environ.get("MINIGRAD_DATA") or REPO_ROOT.parent / "shared" / "datasets"
         try:
-            from minigrad.data import MNIST
+            from minigrad.vision.datasets import MNIST
 
-            images, labels = MNIST(root=root, train=True, download=False).arrays()
-            return images, labels, "MNIST training set"
+            dataset = MNIST(root=root, train=True, download=False)
+            # pixels / 255, as ToTensor() makes them; the step time does not depend on the values.
+            images = dataset.data.numpy()[:, None].astype(np.float32) / 255
+            return images, dataset.targets.numpy(), "MNIST training set"
         except (ImportError, OSError) as error:
             images, labels = random_batch(MNIST_TRAIN_IMAGES, seed)
             return images, labels, f"random (MNIST unavailable: {str(error).splitlines()[0]})"

@@ -2,7 +2,7 @@
 
 Reading order: `backend` (arrays, dtypes, devices), `tensor`, `autograd`
 (`function`: how an op is recorded; `tape`: the backward pass), `ops` (every
-op's forward and backward, by family), then `nn`, `optim` and `data`.
+op's forward and backward, by family), then `nn`, `optim`, `utils.data` and `vision`.
 """
 from . import autograd, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -16,7 +16,7 @@ from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, div, eq, exp
                   norm, permute, pow, relu, reshape, sigmoid, softmax, softplus, sqrt, squeeze,
                   stack, sub, sum, t, tanh, transpose, unsqueeze, where)
 from .backend import get_num_threads, set_num_threads
-from .random import manual_seed
+from .random import Generator, manual_seed
 from .tensor import Tensor
 
 float = float32
@@ -34,4 +34,4 @@ def _default_threads():
 
 _default_threads()
 
-from . import data, nn, optim  # noqa: E402 - built on the names above, as torch.nn is on torch
+from . import nn, optim, utils  # noqa: E402 - built on the names above, as torch.nn is on torch

@@ -35,10 +35,14 @@ import numpy as np
 
 import minigrad
 import minigrad.optim  # noqa: F401 - the Engine reaches the optimisers as `lib.optim`
-from minigrad.data import MNIST, DataLoader, FashionMNIST
 from minigrad.models import MODELS, build
+from minigrad.utils.data import DataLoader
+from minigrad.vision import transforms
+from minigrad.vision.datasets import MNIST, FashionMNIST
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
+NORMALIZATION = {"mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,))}
+"""Each dataset's training-set pixel mean and std (of pixels / 255), as the tutorials' Normalize uses them."""
 OPTIMIZERS = ("sgd", "adam")
 DTYPES = ("float32", "float64")
 EVAL_BATCH_SIZE = 1000
@@ -316,8 +320,10 @@ def load_datasets(config):
     """The training and test splits named by `config.dataset`, found (or downloaded) as the config says."""
     download = config.data is None and not os.environ.get("MINIGRAD_DATA")
     dataset_class = DATASETS[config.dataset]
-    return (dataset_class(config.data, train=True, download=download),
-            dataset_class(config.data, train=False, download=download))
+    # The tutorials' pipeline, which DataLoader runs on whole batches (see minigrad.vision.transforms.batched).
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(*NORMALIZATION[config.dataset])])
+    return (dataset_class(config.data, train=True, transform=transform, download=download),
+            dataset_class(config.data, train=False, transform=transform, download=download))
 
 
 def run(config):
@@ -338,7 +344,8 @@ def run(config):
 
     def shuffled_batches():
         """A fresh loader shuffled with the run's seed: each library gets the same batches in the same order."""
-        return DataLoader(train_set, config.batch_size, shuffle=True, seed=config.seed)
+        return DataLoader(train_set, config.batch_size, shuffle=True,
+                          generator=minigrad.Generator().manual_seed(config.seed))
 
     test_loader = DataLoader(test_set, EVAL_BATCH_SIZE)
     minigrad.manual_seed(config.seed)

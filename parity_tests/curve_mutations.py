@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import test_curves as curves  # noqa: E402 - needs the path above
-from minigrad.data import MNIST  # noqa: E402
 from minigrad.ops import activations, convolution, nn_ops  # noqa: E402
 
 FLOAT32_CURVES = {  # the float32 curve tests: model, steps, batch size, optimiser
@@ -105,7 +104,7 @@ def main(*arguments):
     pattern = "".join(a for a in arguments if a != "--float64")
     configurations, runs = ((FLOAT64_CURVES, [(curves.mg, "float64"), curves.EXACT]) if float64 else
                             (FLOAT32_CURVES, [curves.MINIGRAD_FLOAT32, curves.TORCH_FLOAT32, curves.EXACT]))
-    train_set = MNIST(curves.DATASETS, train=True, download=False)
+    train_set = curves.mnist_splits()[0]
     curves.torch.set_num_threads(1)
     caught = total = 0
     unchanged_passed = True

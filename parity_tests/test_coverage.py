@@ -31,6 +31,7 @@ NOT_OPS = {
     **dict.fromkeys(["tensor", "zeros", "ones", "full", "full_like", "zeros_like", "ones_like",
                      "rand", "randn", "randint", "arange", "from_numpy"], CREATION),
     "manual_seed": "seeds the random generators",
+    "Generator": "a random generator of its own, for samplers and random_split: tested in test_utils_data.py",
     **dict.fromkeys(["set_num_threads", "get_num_threads"], "the number of BLAS threads"),
     **dict.fromkeys(["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"], GRAD_MODE),
     **dict.fromkeys(["float16", "float32", "float64", "int32", "int64", "uint8", "bool", "float",

@@ -60,7 +60,9 @@ import pytest
 
 import minigrad as mg
 import minigrad.optim  # noqa: F401 - the copies' optimisers are looked up as `lib.optim`
-from minigrad.data import MNIST, DataLoader
+from minigrad.utils.data import DataLoader
+from minigrad.vision.datasets import MNIST
+from minigrad.vision.transforms import Compose, Normalize, ToTensor
 from minigrad.models import build
 
 torch = pytest.importorskip("torch")
@@ -69,11 +71,18 @@ DATASETS = Path(os.environ.get("MINIGRAD_DATA") or Path(__file__).resolve().pare
 LENETS = ("lenet", "lenet-modern")
 
 
+def mnist_splits():
+    """MNIST's training and test splits, normalised as the tutorials normalise them."""
+    transform = Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])
+    return (MNIST(DATASETS, train=True, transform=transform, download=False),
+            MNIST(DATASETS, train=False, transform=transform, download=False))
+
+
 @pytest.fixture(scope="module")
 def mnist():
     """The MNIST training and test splits, or a skip saying where they were looked for."""
     try:
-        return MNIST(DATASETS, train=True, download=False), MNIST(DATASETS, train=False, download=False)
+        return mnist_splits()
     except FileNotFoundError as error:
         pytest.skip(f"MNIST not found; set MINIGRAD_DATA to the folder holding mnist/. {error}")
 
@@ -125,7 +134,7 @@ def train(models, train_set, steps, batch_size, make_optimizer, seed=0):
     """
     optimizers = {run: make_optimizer(run[0], model.parameters()) for run, model in models.items()}
     losses = {run: [] for run in models}
-    loader = DataLoader(train_set, batch_size, shuffle=True, seed=seed)
+    loader = DataLoader(train_set, batch_size, shuffle=True, generator=mg.Generator().manual_seed(seed))
     for images, labels in itertools.islice(loader, steps):
         for (lib, dtype), model in models.items():
             inputs = lib.from_numpy(images.numpy()).to(getattr(lib, dtype))
@@ -237,7 +246,7 @@ def test_modern_lenet_one_epoch_reaches_97_percent(mnist):
     mg.manual_seed(0)
     model = build("lenet-modern")
     optimizer = mg.optim.Adam(model.parameters(), lr=2e-3)
-    for images, labels in DataLoader(train_set, 64, shuffle=True, seed=0):
+    for images, labels in DataLoader(train_set, 64, shuffle=True, generator=mg.Generator().manual_seed(0)):
         optimizer.zero_grad()
         mg.nn.functional.cross_entropy(model(images), labels).backward()
         optimizer.step()

@@ -142,8 +142,8 @@ def test_a_wrong_input_shape_names_the_layer_and_the_shape(name, shape, shape_th
 
 
 def test_the_library_imports_neither_torch_nor_the_train_extra():
-    check = ("import sys, minigrad, minigrad.nn, minigrad.optim, minigrad.data, minigrad.models, minigrad.train; "
-             "print(sorted({'torch', 'tqdm', 'matplotlib'} & set(sys.modules)))")
+    check = ("import sys, minigrad, minigrad.nn, minigrad.optim, minigrad.utils.data, minigrad.vision, minigrad.models, minigrad.train; "
+             "print(sorted({'torch', 'tqdm', 'matplotlib', 'PIL'} & set(sys.modules)))")
     finished = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
                               env=os.environ | WITH_THE_REPOSITORY)
     assert finished.stdout.strip() == "[]"

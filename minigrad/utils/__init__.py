@@ -1,0 +1,2 @@
+"""Utilities, as `torch.utils`: `data` (datasets, samplers, DataLoader)."""
+from . import data
