@@ -42,10 +42,19 @@ five core types was 1.24). FLOAT32_FLOOR = 1e-6, eight float32 epsilons, is
 what a forward pass's rounding alone may put into a loss before any noise
 has grown; torch's gap at step 0 is 1e-8 to 1e-7. The bound is tight where
 the runs are still close (about 1e-6 for the first 40 steps of every model)
-and loose only where torch itself has drifted. A wrong gradient moves
-minigrad away from the exact curve from the first step and is caught there:
-scaling the convolution's or a linear layer's weight gradient, or max
-pooling's gradient, by 1.001 fails these tests (see curve_mutations.py).
+and loose only where torch itself has drifted.
+
+What the bound catches (python parity_tests/curve_mutations.py): a wrong
+gradient moves minigrad off the exact curve from the first steps. A linear
+layer's weight gradient scaled by 1.001 fails all three float32 tests (steps
+1-5); in the modern LeNet, the convolution's weight or input gradient or max
+pooling's gradient scaled by 1.001 fails by step 13, and max pooling's
+gradient sent to the wrong tap at step 1. What it cannot catch: in the d2l
+LeNet, sigmoids leave the convolutions so little gradient that in 300 steps
+at lr 0.03 they barely move, and 0.1% of that movement is below what float32
+resolves in the loss; the same errors (convolution, average pooling,
+sigmoid) fail the float64 curve tests here (by step 87), and the parity
+table checks each op's derivative on its own.
 
 The data comes from $MINIGRAD_DATA, else from `shared/datasets` beside the
 repository; the tests are skipped when MNIST is in neither.
