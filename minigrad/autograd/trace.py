@@ -120,7 +120,7 @@ class trace:
                 grad if grad is None or shape is None or grad.array.shape == shape
                 else sum_to(grad, shape)
                 for grad, shape in zip(input_grads, node.input_shapes))
-            names = _argument_names(node.function, len(node.edges))
+            names = argument_names(node.function, len(node.edges))
             inputs = [(names[i], self._edge_label(edge), _value(grad))
                       for i, (edge, grad) in enumerate(zip(node.edges, input_grads))
                       if edge is not None]
@@ -145,7 +145,7 @@ class trace:
         return traced_call_backward, traced_accumulate
 
     def _saved(self, node):
-        names = _argument_names(node.function, len(node.edges))
+        names = argument_names(node.function, len(node.edges))
         saved = []
         for i, entry in enumerate(node._saved):
             if entry is None:
@@ -154,7 +154,7 @@ class trace:
                 name = "y" if len(node.output_shapes) == 1 else f"y{entry.output_index}"
                 label = self._names.get((id(node), entry.output_index)) or "its output"
             else:
-                position = _edge_position(node, entry.tensor)
+                position = edge_position(node, entry.tensor)
                 if position is None and len(node._saved) <= len(names):
                     position = i
                 name = names[position] if position is not None else f"saved[{i}]"
@@ -245,7 +245,7 @@ def formula_of(function):
 _argument_names_cache = {}
 
 
-def _argument_names(function, count):
+def argument_names(function, count):
     """The names of forward's inputs (`a`, `b` for Mul): the names its formula uses."""
     names = _argument_names_cache.get(function)
     if names is None:
@@ -258,7 +258,7 @@ def _argument_names(function, count):
     return [names[i] if i < len(names) else f"input{i}" for i in range(count)]
 
 
-def _edge_position(node, tensor):
+def edge_position(node, tensor):
     for position, edge in enumerate(node.edges):
         if edge is None:
             continue
