@@ -276,7 +276,7 @@ def _key(tensor):
 
 
 def _describe(tensor):
-    return f"leaf{tuple(tensor.shape)}"
+    return f"leaf{tuple(tensor.shape)}" if tensor.requires_grad else "constant"
 
 
 def _value(tensor):
