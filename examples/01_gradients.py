@@ -16,7 +16,10 @@ def derivative_of_square(lib):
 
 
 def mse_gradient(lib):
-    """The tutorial's first gradient: loss = (1 - x·w)², x = 1, w = 2; d loss/dw = -2(1 - xw)x = 2."""
+    """The tutorial's first gradient: loss = (1 - x·w)² at x = 1, w = 2.
+
+    d loss/dw = -2(1 - xw)·x = 2.
+    """
     F = lib.nn.functional
     x = lib.ones(1)
     w = lib.full([1], 2.0, requires_grad=True)

@@ -85,7 +85,7 @@ def main(quick=None, out_dir=None):
         ax.axvline(0, color="grey", linewidth=0.5)
         ax.set_title(name)
         ax.legend(fontsize=8)
-    figure.suptitle("Activation functions and their derivatives (derivatives by minigrad's autograd)")
+    figure.suptitle("Activation functions and their derivatives (by minigrad's autograd)")
     figure.tight_layout()
     figure.savefig(lesson.path("activations.png"), dpi=80)
     plt.close(figure)

@@ -83,8 +83,10 @@ def main(quick=None, out_dir=None):
                           hand["delta_k"], 1e-12, 1e-15))
     lesson.checks.append(("δ_j from the trace", sigmoids[1].inputs[0][2].array,
                           hand["delta_j"], 1e-12, 1e-15))
-    lesson.show("δ_k as the trace shows it leaving the output sigmoid", sigmoids[0].inputs[0][2].array)
-    lesson.show("δ_j as the trace shows it leaving the hidden sigmoid", sigmoids[1].inputs[0][2].array)
+    lesson.show("δ_k, as the trace shows it leaving the output sigmoid",
+                sigmoids[0].inputs[0][2].array)
+    lesson.show("δ_j, as the trace shows it leaving the hidden sigmoid",
+                sigmoids[1].inputs[0][2].array)
     make_dot(mine["E"], params=params).render(str(lesson.path("backprop_graph", listed=False)),
                                               format="svg", drawer="builtin", cleanup=True)
     lesson.path("backprop_graph.svg")

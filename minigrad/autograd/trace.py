@@ -65,8 +65,9 @@ class TraceStep:
     kind 'backward': a node ran its backward; `grads_in` per output, `inputs`
     per forward input as (formula name, label, gradient sent or None),
     `saved` as (formula name, label, value), `released` when what it saved
-    (tensors, and attributes such as a shape) was freed after it. kind 'accumulate': a leaf's `.grad` went from `before`
-    to `after` (`grads_in[0]` is what arrived).
+    (tensors, and attributes such as a shape) was freed after it.
+    kind 'accumulate': a leaf's `.grad` went from `before` to `after`
+    (`grads_in[0]` is what arrived).
     """
 
     index: int

@@ -93,8 +93,8 @@ def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_char
         if show_saved:
             for index, saved in enumerate(node._saved):
                 if saved is not None:
-                    graph.edge(graph.node(_saved_lines(node, index, saved, names), SAVED_COLOR), head,
-                               dashed=True)
+                    lines = _saved_lines(node, index, saved, names)
+                    graph.edge(graph.node(lines, SAVED_COLOR), head, dashed=True)
     return graph
 
 
