@@ -143,9 +143,8 @@ def main(quick=None, out_dir=None):
             else (None, None)
         lesson.check(f"training loss, first steps (of {len(losses)})", losses[:4],
                      None if theirs[0] is None else theirs[0][:4], rtol=1e-4)
-        if theirs[0] is not None:
-            lesson.checks.append((f"{build}: the loss at every step", losses, theirs[0], 2e-3,
-                                  1e-5))
+        lesson.check_steps(f"{build}: the training loss", losses, theirs[0],
+                           steps or len(train_loader))
         lesson.check("test loss after each epoch", tests[:, 0],
                      None if theirs[1] is None else theirs[1][:, 0], rtol=2e-3)
         lesson.check("test accuracy after each epoch", tests[:, 1],

@@ -92,8 +92,7 @@ def main(quick=None, out_dir=None):
     theirs = train(torch, twin, epochs_batches, test_batches) if torch else (None, None)
     lesson.check("training loss, first steps", losses[:4],
                  None if theirs[0] is None else theirs[0][:4], rtol=1e-4)
-    if theirs[0] is not None:
-        lesson.checks.append(("the loss at every step", losses, theirs[0], 1e-3, 1e-5))
+    lesson.check_steps("the training loss", losses, theirs[0], steps)
     for column, name in enumerate(("train loss", "train acc", "test acc")):
         lesson.check(f"{name} after each epoch", curves[:, column],
                      None if theirs[1] is None else theirs[1][:, column], rtol=2e-3, atol=2e-3)
