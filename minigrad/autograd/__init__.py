@@ -1,8 +1,12 @@
-"""Autograd: `grad`, `Function`, `gradcheck`, `gradgradcheck` and the grad-mode switches."""
+"""Autograd: `grad`, `Function`, `gradcheck`, `gradgradcheck`, the grad-mode switches, and the
+learning aids `trace` and anomaly detection (`detect_anomaly`, `set_detect_anomaly`)."""
+from .anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                           set_detect_anomaly)
 from .function import Function
 from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tape import run_backward
+from .trace import trace
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -56,4 +60,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 __all__ = ["Function", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad",
-           "set_grad_enabled", "is_grad_enabled"]
+           "set_grad_enabled", "is_grad_enabled", "trace", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]

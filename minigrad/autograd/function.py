@@ -28,7 +28,7 @@ import itertools
 
 from .. import backend
 from .. import tensor as tensor_module  # tensor.py imports this package: resolve Tensor at call time
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _positions = itertools.count()
 
@@ -73,6 +73,23 @@ class SavedTensor:
         output._version_counter = self.version_counter
         return output
 
+    def freed(self):
+        """What remains of it once backward has freed it: its shape and dtype, for make_dot."""
+        array = self.array if self.tensor is None else self.tensor.array
+        return FreedTensor(array.shape, array.dtype, self.output_index)
+
+
+class FreedTensor:
+    """The description a freed saved tensor leaves behind (make_dot's `show_saved` draws it)."""
+
+    __slots__ = ("shape", "dtype", "output_index")
+
+    def __init__(self, shape, dtype, output_index):
+        self.shape, self.dtype, self.output_index = shape, dtype, output_index
+
+    def freed(self):
+        return self
+
 
 class Node:
     """One entry on the tape, and the `ctx` a Function's forward and backward share.
@@ -84,11 +101,12 @@ class Node:
                         (None, leaf) for a leaf that requires grad, or None
       input_shapes      to sum broadcast gradients back to each input's shape
       needs_input_grad  per forward input, as in PyTorch
+      _created_at       with anomaly detection on: the forward stack that made it
     """
 
     __slots__ = ("function", "position", "edges", "input_shapes", "needs_input_grad",
                  "output_shapes", "non_differentiable", "_to_save", "_saved", "_freed",
-                 "_retained", "__dict__")
+                 "_retained", "_created_at", "__dict__")
 
     def __init__(self, function, needs_input_grad):
         self.function = function
@@ -121,7 +139,7 @@ class Node:
         """Drop what backward needed, once it has run without retain_graph."""
         if self._saved or self.__dict__:
             self._freed = True
-        self._saved = ()
+            self._saved = tuple(saved and saved.freed() for saved in self._saved)
         self.__dict__.clear()
 
     def name(self):
@@ -171,6 +189,8 @@ class Function:
 def _record(ctx, args, outputs):
     """Put the node on the tape: edges to its inputs, saved tensors, grad_fn on its outputs."""
     ctx.position = next(_positions)
+    if anomaly_mode.enabled:
+        ctx._created_at = anomaly_mode.forward_stack()
     edges, shapes = [], []
     for a, needs_grad in zip(args, ctx.needs_input_grad):
         if needs_grad:

@@ -20,6 +20,11 @@ from ..ops.shape import sum_to
 from . import grad_mode
 from .function import FREED_MESSAGE
 
+watchers = []
+"""What watches backward passes: `autograd.trace()` and anomaly detection (trace.py,
+anomaly_mode.py) add themselves here. Each wraps the two steps it watches, once per
+pass, so a pass nobody watches runs the plain functions with no check per node."""
+
 
 def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None):
     """Backpropagate `output_grads` from `outputs`.
@@ -31,6 +36,9 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     """
     targets = None if inputs is None else _targets(inputs)
     needed = None if inputs is None else _nodes_leading_to(outputs, targets)
+    call_backward, accumulate = _call_backward, _accumulate_into_leaf
+    for watcher in watchers:
+        call_backward, accumulate = watcher.wrap(call_backward, accumulate, retain_graph)
     captured = {}
     pending = {}  # node -> gradient of each of its outputs, summed over consumers
     heap = []
@@ -40,7 +48,7 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
         node, leaf = edge
         if node is None:
             if targets is None:
-                _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use)
+                accumulate(leaf, grad, create_graph, arrays_in_use)
             elif id(leaf) in targets:
                 key = id(leaf)
                 captured[key] = grad if key not in captured else captured[key] + grad
@@ -73,7 +81,7 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
                         captured[(id(node), index)] = grad
             if node._retained:
                 _keep_retained_grads(node, grads)
-            input_grads = _call_backward(node, grads)
+            input_grads = call_backward(node, grads)
             if not retain_graph:
                 node.release()
             for edge, shape, grad in zip(node.edges, node.input_shapes, input_grads):
