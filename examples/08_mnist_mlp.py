@@ -19,11 +19,14 @@ BATCH, LR = 200, 0.01
 
 
 def load_mnist(batch_size):
-    """The training and test batches, through minigrad.data (Normalize((0.1307,), (0.3081,)))."""
-    from minigrad.data import MNIST, DataLoader
+    """The training and test batches, as the tutorial loads them (torchvision -> minigrad.vision)."""
+    from minigrad.utils.data import DataLoader
+    from minigrad.vision import datasets, transforms
 
-    train = DataLoader(MNIST(train=True), batch_size=batch_size, shuffle=True, seed=0)
-    test = DataLoader(MNIST(train=False), batch_size=1000)
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    train = DataLoader(datasets.MNIST(train=True, transform=transform, download=True),
+                       batch_size=batch_size, shuffle=True, generator=minigrad.Generator().manual_seed(0))
+    test = DataLoader(datasets.MNIST(train=False, transform=transform, download=True), batch_size=1000)
     return train, test
 
 

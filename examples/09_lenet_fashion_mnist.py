@@ -20,12 +20,15 @@ BATCH, LR, EPOCHS = 256, 0.9, 10
 
 
 def load_fashion_mnist(batch_size):
-    """The training and test batches through minigrad.data, pixels/255 as d2l's ToTensor()."""
-    from minigrad.data import DataLoader, FashionMNIST
+    """The training and test batches, pixels/255 by ToTensor() as in d2l (torchvision -> minigrad.vision)."""
+    from minigrad.utils.data import DataLoader
+    from minigrad.vision import datasets, transforms
 
-    train = DataLoader(FashionMNIST(train=True, normalize=False), batch_size=batch_size,
-                       shuffle=True, seed=0)
-    test = DataLoader(FashionMNIST(train=False, normalize=False), batch_size=1000)
+    to_tensor = transforms.ToTensor()
+    train = DataLoader(datasets.FashionMNIST(train=True, transform=to_tensor, download=True),
+                       batch_size=batch_size, shuffle=True, generator=minigrad.Generator().manual_seed(0))
+    test = DataLoader(datasets.FashionMNIST(train=False, transform=to_tensor, download=True),
+                      batch_size=1000)
     return train, test
 
 

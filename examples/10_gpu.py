@@ -21,11 +21,12 @@ BATCH, LR = 256, 0.9
 
 
 def load_fashion_mnist(batch_size):
-    """Training batches through minigrad.data, pixels/255 as d2l's ToTensor()."""
-    from minigrad.data import DataLoader, FashionMNIST
+    """Training batches, pixels/255 by ToTensor() as in d2l (torchvision -> minigrad.vision)."""
+    from minigrad.utils.data import DataLoader
+    from minigrad.vision import datasets, transforms
 
-    return DataLoader(FashionMNIST(train=True, normalize=False), batch_size=batch_size,
-                      shuffle=True, seed=0)
+    return DataLoader(datasets.FashionMNIST(train=True, transform=transforms.ToTensor(), download=True),
+                      batch_size=batch_size, shuffle=True, generator=minigrad.Generator().manual_seed(0))
 
 
 def timed_steps(lib, net, batches, device):
