@@ -58,8 +58,18 @@ def split_sizes(x, sizes, dim=0):
 
 def chunk_last(x, chunks):
     """x cut along its last axis into `chunks` equal pieces: the gates of a cell."""
-    size = x.shape[-1] // chunks
-    return Split.apply(x, (size,) * chunks, x.ndim - 1, False)
+    return Split.apply(x, _equal_sizes(x.shape[-1], chunks), x.ndim - 1, False)
+
+
+_SIZES = {}
+
+
+def _equal_sizes(total, chunks):
+    """(total / chunks,) * chunks, made once per shape: a cell asks at every step."""
+    key = (total, chunks)
+    if key not in _SIZES:
+        _SIZES[key] = (total // chunks,) * chunks
+    return _SIZES[key]
 
 
 # ---------------------------------------------------------------------------

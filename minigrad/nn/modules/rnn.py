@@ -101,6 +101,11 @@ class RNNBase(Module):
             return Parameter(creation.zeros(*shape, dtype=dtype, device=device))
 
         self._flat_weights_names = []
+        # Per layer and direction, the names of (w_ih, w_hh, b_ih, b_hh, w_hr).
+        self._names = [[tuple(f"{name}_l{layer}{'_reverse' if direction else ''}"
+                              for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                                           "weight_hr"))
+                        for direction in range(directions)] for layer in range(num_layers)]
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else out_size * directions
             for direction in range(directions):
@@ -136,9 +141,8 @@ class RNNBase(Module):
 
     def _weights(self, layer, direction):
         """(w_ih, w_hh, b_ih, b_hh, w_hr) of one layer and direction, None where absent."""
-        suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        return tuple(getattr(self, name + suffix) if name + suffix in self._parameters else None
-                     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"))
+        parameters = self._parameters
+        return tuple(parameters.get(name) for name in self._names[layer][direction])
 
     # -- arguments -------------------------------------------------------------
 
@@ -201,8 +205,9 @@ class RNNBase(Module):
             batch, unbatched = step_sizes[0], False
         else:
             if input.ndim not in (2, 3):
+                tensor = " tensor" if self.mode.startswith("RNN") else ""  # PyTorch's wording
                 raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
-                                 f"{input.ndim}D tensor instead")
+                                 f"{input.ndim}D{tensor} instead")
             unbatched = input.ndim == 2
             if unbatched:
                 sequence = input.unsqueeze(1)
