@@ -111,8 +111,10 @@ def layer_options(kind, nonlinearity="tanh"):
             lambda drawn: (sorted(drawn[0], reverse=True) if drawn[1] else drawn[0], drawn[1]))
         dropout = st.sampled_from(["none", "p=1 training", "p=0.5 eval"]) if layers > 1 \
             else st.just("none")
+        # A packed batch is never unbatched.
         return st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans(),
-                         st.just(nonlinearity), dropout, packing).filter(lambda o: not (o[2] and o[6] is not None))
+                         st.just(nonlinearity), dropout, packing).filter(
+            lambda o: not (o[2] and o[6] is not None))
 
     return options
 
