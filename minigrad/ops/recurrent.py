@@ -4,15 +4,18 @@ Each cell takes `x_gates = x·W_ihᵀ + b_ih`, the input's share of the gates
 (computed for a whole sequence at once by the layers, one step at a time by
 the cells), and the previous state, and returns the next state. The cells
 are composed from minigrad's ops (linear, sigmoid, tanh, relu, *, +), so
-their gradients, and second derivatives, come from the engine; only the
-bookkeeping ops that cut a tensor into pieces are Functions of their own.
+their gradients, and second derivatives, come from the engine. Functions of
+their own: the bookkeeping op that cuts a tensor into pieces, and the LSTM's
+four gate activations (one op instead of five, at every step).
 
 Gates are stacked along the last axis in PyTorch's order, so weights move
 between the two libraries unchanged:
     LSTM  W_ih = [W_ii; W_if; W_ig; W_io]    (4·hidden, input)
     GRU   W_ih = [W_ir; W_iz; W_in]          (3·hidden, input)
 """
+from .. import backend
 from ..autograd.function import Function
+from ..tensor import Tensor
 from .activations import relu, sigmoid, tanh
 from .nn_ops import linear
 from .shape import cat, stack
@@ -72,6 +75,72 @@ def _equal_sizes(total, chunks):
     return _SIZES[key]
 
 
+class LSTMGates(Function):
+    """The four gates of an LSTM from their pre-activations a = [a_i, a_f, a_g, a_o] (..., 4H):
+
+        (i, f, g, o) = (σ(a_i), σ(a_f), tanh(a_g), σ(a_o))
+        dL/da = [g_i·i(1 - i), g_f·f(1 - f), g_g·(1 - g²), g_o·o(1 - o)]
+
+    One op where a split and four activations would be five (and their
+    backward passes thirteen): an LSTM runs it at every step. The gradient is
+    LSTMGatesGrad, an op of its own, so second derivatives still come free.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = a.xp
+        size = a.shape[-1] // 4
+        # The stable sigmoid of every block at once (e^-a may overflow to inf: 1/(1 + inf) = 0),
+        # then the cell block replaced by its tanh.
+        s = xp.negative(a.array)
+        with backend.overflow_allowed(xp):
+            xp.exp(s, out=s)
+        s += 1
+        xp.reciprocal(s, out=s)
+        blocks = [s[..., k * size:(k + 1) * size] for k in range(4)]
+        blocks[2] = xp.tanh(a.array[..., 2 * size:3 * size])
+        gates = tuple(Tensor(block) for block in blocks)
+        ctx.save_for_backward(*gates)
+        return gates
+
+    @staticmethod
+    def backward(ctx, grad_i, grad_f, grad_g, grad_o):
+        return LSTMGatesGrad.apply(grad_i, grad_f, grad_g, grad_o, *ctx.saved_tensors)
+
+
+class LSTMGatesGrad(Function):
+    """dL/da = [g_i·i(1 - i), g_f·f(1 - f), g_g·(1 - g²), g_o·o(1 - o)] from the gates' upstream
+    gradients g_* and the gates themselves (see LSTMGates). For an upstream H = [H_i, H_f,
+    H_g, H_o] of the result, its own derivatives are, per sigmoid gate s and for the tanh gate g,
+
+        d/dg_s = H_s·s(1 - s),   d/ds = H_s·g_s·(1 - 2s),   d/dg_g = H_g·(1 - g²),   d/dg = -2·H_g·g_g·g
+    """
+
+    @staticmethod
+    def forward(ctx, grad_i, grad_f, grad_g, grad_o, i, f, g, o):
+        ctx.save_for_backward(grad_i, grad_f, grad_g, grad_o, i, f, g, o)
+        xp = i.xp
+        parts = [grad.array * s.array * (1 - s.array) for grad, s in ((grad_i, i), (grad_f, f))]
+        parts.append(grad_g.array * (1 - g.array * g.array))
+        parts.append(grad_o.array * o.array * (1 - o.array))
+        return xp.concatenate(parts, axis=-1)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grad_i, grad_f, grad_g, grad_o, i, f, g, o = ctx.saved_tensors
+        up_i, up_f, up_g, up_o = chunk_last(upstream, 4)
+        d_grads, d_gates = [], []
+        for up, grad, s in ((up_i, grad_i, i), (up_f, grad_f, f), (up_g, grad_g, g),
+                            (up_o, grad_o, o)):
+            if s is g:
+                d_grads.append(up * (1 - g * g))
+                d_gates.append(-2 * up * grad * g)
+            else:
+                d_grads.append(up * s * (1 - s))
+                d_gates.append(up * grad * (1 - 2 * s))
+        return tuple(d_grads) + tuple(d_gates)
+
+
 # ---------------------------------------------------------------------------
 # the cells: (x_gates, previous state, recurrent weights) -> next state
 # ---------------------------------------------------------------------------
@@ -99,10 +168,10 @@ def lstm_cell(x_gates, h, c, w_hh, b_hh, w_hr=None):
 
     Returns (h', c').
     """
-    gates = x_gates + linear(h, w_hh, b_hh)
-    input_gate, forget_gate, cell_gate, output_gate = chunk_last(gates, 4)
-    c = sigmoid(forget_gate) * c + sigmoid(input_gate) * tanh(cell_gate)
-    h = sigmoid(output_gate) * tanh(c)
+    input_gate, forget_gate, cell_gate, output_gate = LSTMGates.apply(
+        x_gates + linear(h, w_hh, b_hh))
+    c = forget_gate * c + input_gate * cell_gate
+    h = output_gate * tanh(c)
     if w_hr is not None:
         h = linear(h, w_hr)
     return h, c
