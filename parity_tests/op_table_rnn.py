@@ -72,9 +72,14 @@ def parameter_names(kind, num_layers, directions, proj):
 
 
 @st.composite
-def layer_arrays(draw, kind):
+def layer_arrays(draw, kind, tiny=False):
     """x (T, N, input), h_0 (layers, directions, N, H_out) [, c_0 (..., hidden)], then every
-    parameter (biases included) in PyTorch's order. Small: gradcheck costs one run per element."""
+    parameter (biases included) in PyTorch's order. Small: gradcheck costs one run per element.
+    `tiny` (one layer, one sequence, sizes of 1, at most 2 steps) for the second-derivative
+    row."""
+    if tiny:
+        directions, steps = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+        return layer_arrays_of(draw, kind, steps, 1, 1, 1, 1, directions, 0)
     layers, directions = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     # Several layers or directions get the smallest sizes: their parameters are many already.
     small = layers * directions > 1
@@ -83,6 +88,10 @@ def layer_arrays(draw, kind):
     input_size = draw(st.integers(1, 2))
     hidden = draw(st.integers(1, 1 if small and kind != "RNN" else 2))
     proj = draw(st.sampled_from([0, 1])) if kind == "LSTM" and hidden == 2 else 0
+    return layer_arrays_of(draw, kind, steps, batch, input_size, hidden, layers, directions, proj)
+
+
+def layer_arrays_of(draw, kind, steps, batch, input_size, hidden, layers, directions, proj):
     out = proj or hidden
     gate_rows = GATES[kind] * hidden
     result = [draw(arrays((steps, batch, input_size))),
@@ -170,6 +179,18 @@ def layer_entry(kind, nonlinearity="tanh"):
                         "bidirectional, bias, batch_first, unbatched, hx, dropout, packed"
                         f"{', proj_size' if kind == 'LSTM' else ''})",
                    no_finite_differences=RELU_KINK if nonlinearity == "relu" else "")
+
+
+# Second derivatives through a whole layer, against torch's: the LSTM, the layer with the most
+# ops, on the smallest sizes. The cells' rows check second derivatives against finite
+# differences too (gradgradcheck); through a layer that check alone would take about 20 s.
+SECOND_ORDER_LAYER = OpEntry(
+    ("nn.LSTM",), layer_call("LSTM"), layer_arrays("LSTM", tiny=True),
+    constants=layer_options("LSTM"), second_order=True,
+    name="nn.LSTM second derivatives (one layer, sizes of 1)",
+    no_finite_differences="cost, not correctness: gradgradcheck through a whole layer re-runs "
+                          "forward and backward twice per input and output element (about 20 s "
+                          "here); the LSTM row runs gradcheck and the LSTMCell row gradgradcheck")
 
 
 # ---------------------------------------------------------------------------
@@ -395,6 +416,6 @@ CLIPPING = [
 ]
 
 RNN_ENTRIES = ([layer_entry("RNN"), layer_entry("RNN", "relu"), layer_entry("LSTM"),
-                layer_entry("GRU"), cell_entry("RNN"), cell_entry("RNN", "relu"),
+                SECOND_ORDER_LAYER, layer_entry("GRU"), cell_entry("RNN"), cell_entry("RNN", "relu"),
                 cell_entry("LSTM"), cell_entry("GRU")]
                + EMBEDDING + PACKING + CLIPPING)
