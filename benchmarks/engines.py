@@ -18,7 +18,7 @@ import functools
 import importlib
 
 from benchmarks import numpy_floor
-from benchmarks.networks import LEARNING_RATE, NETWORKS
+from benchmarks.networks import LEARNING_RATE, LOSSES, NETWORKS
 
 IMPLEMENTATIONS = ("floor", "torch-cpu", "torch-cuda", "minigrad-cpu", "minigrad-cuda")
 
@@ -95,6 +95,7 @@ class FrameworkEngine:
             importlib.import_module(f"{self.library_name}.{submodule}")
         self.lib = lib
         self.functional = lib.nn.functional
+        self.loss_function = getattr(lib.nn.functional, LOSSES.get(network, "cross_entropy"))
         self.device = device
         self.model = NETWORKS[network](lib.nn)
         self.model.load_state_dict({name: lib.from_numpy(value) for name, value in state.items()})
@@ -106,7 +107,7 @@ class FrameworkEngine:
 
     def train_step(self, images, labels):
         self.optimizer.zero_grad()
-        loss = self.functional.cross_entropy(self.model(images), labels)
+        loss = self.loss_function(self.model(images), labels)
         loss.backward()
         self.optimizer.step()
 
@@ -116,7 +117,7 @@ class FrameworkEngine:
 
     def loss(self, images, labels):
         with self.lib.no_grad():
-            return self.functional.cross_entropy(self.model(images), labels).item()
+            return self.loss_function(self.model(images), labels).item()
 
     def synchronize(self):
         """Wait for queued GPU kernels, so that a timing covers the work and not just its launch."""

@@ -28,7 +28,8 @@ import numpy as np
 
 from benchmarks import numpy_floor
 from benchmarks.engines import IMPLEMENTATIONS, library_problem, make_engine
-from benchmarks.networks import IMAGE_SHAPE, MNIST_TRAIN_IMAGES, NUM_CLASSES, WORKLOADS
+from benchmarks.networks import (IMAGE_SHAPE, MNIST_TRAIN_IMAGES, NUM_CLASSES, SEQUENCE_NETWORKS, WORKLOADS,
+                                 sequence_batch, sequence_parameters)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,11 +79,17 @@ def serve_workload(task, commands=None, replies=None):
     commands = sys.stdin if commands is None else commands
     replies = sys.stdout if replies is None else replies
     workload = WORKLOADS[task["workload"]]
-    state = numpy_floor.init_params(numpy_floor.NETWORKS[workload.network].PARAMETER_SHAPES, task["seed"])
+    if workload.network in SEQUENCE_NETWORKS:
+        state = sequence_parameters(workload.network, task["seed"])
+    else:
+        state = numpy_floor.init_params(numpy_floor.NETWORKS[workload.network].PARAMETER_SHAPES, task["seed"])
     engine = make_engine(task["implementation"], workload.network, state, task["threads"])
 
     if workload.mode == "epoch":
         images, labels, data = epoch_data(task["quick"], task["seed"])
+    elif workload.network in SEQUENCE_NETWORKS:
+        images, labels = sequence_batch(workload.network, workload.batch, task["seed"])
+        data = "random" if workload.network == "lstm" else "sine waves"
     else:
         images, labels = random_batch(workload.batch, task["seed"])
         data = "random"

@@ -85,11 +85,36 @@ def public_names():
         names |= {f"nn.functional.{n}" for n in dir(functional) if not n.startswith("_")
                   and callable(getattr(functional, n))
                   and not isinstance(getattr(functional, n), type)}
+    names |= layer_public_names()
     return names
 
 
 def not_ops():
-    return set(NOT_OPS) | {f"Tensor.{n}" for n in TENSOR_NOT_OPS}
+    return set(NOT_OPS) | {f"Tensor.{n}" for n in TENSOR_NOT_OPS} | set(LAYER_NOT_OPS)
+
+
+# Layer families whose classes have rows (op_table_rnn.py): every public class defined in these
+# modules is enumerated as `nn.<Class>`, and every name in `__all__` of the namespaces below as
+# `<namespace>.<name>` (submodules aside).
+LAYER_FAMILIES = ["minigrad.nn.modules.rnn", "minigrad.nn.modules.sparse"]
+NAMESPACES = {"nn.utils": "minigrad.nn.utils", "nn.utils.rnn": "minigrad.nn.utils.rnn"}
+LAYER_NOT_OPS = {
+    **dict.fromkeys(["nn.RNNBase", "nn.RNNCellBase"],
+                    "a base class: the rows of its subclasses run its code"),
+}
+
+
+def layer_public_names():
+    names = set()
+    for module_name in LAYER_FAMILIES:
+        module = importlib.import_module(module_name)
+        names |= {f"nn.{n}" for n, value in vars(module).items() if not n.startswith("_")
+                  and isinstance(value, type) and value.__module__ == module_name}
+    for prefix, module_name in NAMESPACES.items():
+        module = importlib.import_module(module_name)
+        names |= {f"{prefix}.{n}" for n in module.__all__
+                  if not isinstance(getattr(module, n), types.ModuleType)}
+    return names
 
 
 COVERED = {name for entry in ENTRIES for name in entry.covers}

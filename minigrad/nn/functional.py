@@ -9,7 +9,9 @@ from ..ops.convolution import avg_pool2d, conv2d, max_pool2d
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                           mse_loss, nll_loss)
 from ..ops.nn_ops import dropout, linear
+from ..ops.embedding import embedding
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "linear",
            "conv2d", "avg_pool2d", "max_pool2d", "dropout", "cross_entropy", "nll_loss",
            "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ += ["embedding"]
