@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry, constant
-from strategies import (MAX_SIDE, arrays, concatenable_arrays, dim, dims, distinct_arrays,
-                        inputs, same_shape_arrays, shapes, ties)
+from strategies import (MAX_SIDE, arrays, broadcastable_arrays, concatenable_arrays, dim, dims,
+                        distinct_arrays, inputs, nonzero, reals, same_shape_arrays, shapes,
+                        ties)
 
 
 def one(elements=None, shape=None):
@@ -369,6 +370,102 @@ STATISTICS = [
             inputs(distinct_arrays()), constants=topk_arguments, second_order=True),
 ]
 
+def one_dim_keepdim(x):
+    return st.tuples(dim(x.ndim), st.booleans())
+
+
+def order_statistics(lib, x, d, keepdim):
+    """median (of all, and along dim), kthvalue and mode, unpacked and by name."""
+    k = (x.shape[axis_of(x, d)] if x.ndim else 1) // 2 + 1
+    median = x.median(d, keepdim)
+    kth = lib.kthvalue(x, k, d, keepdim)
+    mode = x.mode(dim=d, keepdim=keepdim)
+    return (lib.median(x), median.values, median.indices, kth.values, kth.indices, mode.values,
+            mode.indices)
+
+
+MORE_STATISTICS = [
+    # Factors of magnitude 0.1 to 3: where one is as tiny as 1e-247, torch's second derivative
+    # (through y/x_i) underflows to 0 while minigrad's product of the others stays exact.
+    OpEntry(("prod", "Tensor.prod"),
+            lambda lib, x, d, keepdim: (lib.prod(x), x.prod(d, keepdim=keepdim),
+                                        lib.prod(x, dim=d, keepdim=keepdim)),
+            one(nonzero()), constants=one_dim_keepdim, second_order=True),
+    OpEntry(("prod",), lambda lib, x, d: (lib.prod(x), x.prod(d)),
+            one(ties((0.0, 1.5, -2.0))), constants=lambda x: st.tuples(dim(x.ndim)),
+            second_order=True, name="prod (zeros among the factors)"),
+    OpEntry(("cumsum", "Tensor.cumsum"),
+            lambda lib, x, d: (lib.cumsum(x, d), x.cumsum(dim=d), x.cumsum(d, dtype=lib.float64)),
+            one(), constants=lambda x: st.tuples(dim(x.ndim)), second_order=True),
+    OpEntry(("logsumexp", "Tensor.logsumexp"),
+            lambda lib, x, d, keepdim: (lib.logsumexp(x, d, keepdim), x.logsumexp(dim=d)),
+            one(reals(30.0)), constants=lambda x: st.tuples(dims(x.ndim).filter(
+                lambda d: d is not None), st.booleans()), second_order=True),
+    OpEntry(("median", "Tensor.median", "kthvalue", "Tensor.kthvalue", "mode", "Tensor.mode"),
+            order_statistics, inputs(distinct_arrays()), constants=one_dim_keepdim,
+            second_order=True),
+    # Which of equal elements median and kthvalue point at is torch's implementation detail
+    # (a selection algorithm): only their values are compared here. mode points at the last.
+    OpEntry(("median", "kthvalue", "mode"),
+            lambda lib, x, d: tuple(order_statistics(lib, x, d, False)[i] for i in (0, 1, 3, 5, 6))
+            + (lib.cumsum(x.long(), d), lib.prod(x.long(), d), x.long().prod()),
+            one(ties((-1.0, 0.0, 2.0))), constants=lambda x: st.tuples(dim(x.ndim)), grad=False,
+            name="median, kthvalue and mode with ties; integer cumsum and prod"),
+    OpEntry(("max", "Tensor.max", "min", "Tensor.min"),
+            lambda lib, a, b: (lib.max(a, b), a.max(b), lib.min(a, b), a.min(b)),
+            broadcastable_arrays(2, (ties((-1.5, 0.25, 2.0)), ties((-0.5, 1.0)))),
+            second_order=True, name="max(a, b) and min(a, b) of two tensors"),
+]
+
+
+def predicates(lib, a, b, d):
+    mask = a > 0
+    logs = (a * 2).log()  # nan below 0, -inf at 0
+    return (lib.all(mask), mask.all(d), lib.any(mask, dim=d, keepdim=True), mask.any(),
+            a.all(), lib.count_nonzero(a), a.count_nonzero(d), lib.isnan(logs), logs.isinf(),
+            lib.isfinite(logs), lib.isclose(a, b), a.isclose(b, atol=1.5),
+            lib.tensor(lib.allclose(a, a + 1e-9)), lib.tensor(a.allclose(b)),
+            lib.tensor(lib.equal(a, a)), lib.tensor(a.equal(b)))
+
+
+def logic(lib, a, b):
+    p, q = a > 0, b > 0
+    i, j = (a * 2).long(), (b * 3).long()
+    return (lib.logical_and(p, q), p.logical_or(q), lib.logical_xor(a, b), a.logical_not(),
+            lib.logical_not(p), p & q, p | q, p ^ q, ~p, True & p, False | q, True ^ p,
+            lib.bitwise_and(i, j), i.bitwise_or(j), lib.bitwise_xor(i, 3), ~i, i.bitwise_not(),
+            i & j, 6 | j, i ^ j)
+
+
+def counting(lib, x):
+    labels = (x * 2).long().abs()
+    values, inverse, counts = lib.unique(labels, return_inverse=True, return_counts=True)
+    return (lib.bincount(labels.reshape(-1)), labels.reshape(-1).bincount(minlength=8),
+            lib.bincount(labels.reshape(-1), weights=x.detach().reshape(-1)),
+            lib.unique(x.detach()), labels.unique(), values, inverse, counts)
+
+
+PREDICATES = [
+    OpEntry(("all", "Tensor.all", "any", "Tensor.any", "count_nonzero", "Tensor.count_nonzero",
+             "isnan", "Tensor.isnan", "isinf", "Tensor.isinf", "isfinite", "Tensor.isfinite",
+             "isclose", "Tensor.isclose", "allclose", "Tensor.allclose", "equal",
+             "Tensor.equal"),
+            predicates, same_shape_arrays(2, ties((-1.0, 0.0, 0.5, 2.0)), shapes(min_dims=1)),
+            constants=lambda a, b: st.tuples(dim(a.ndim)), grad=False,
+            name="all, any, count_nonzero, isnan, isinf, isfinite, isclose, allclose, equal"),
+    OpEntry(("logical_and", "logical_or", "Tensor.logical_or", "logical_xor", "logical_not",
+             "Tensor.logical_not", "Tensor.logical_and", "Tensor.logical_xor",
+             "Tensor.__and__", "Tensor.__or__", "Tensor.__xor__", "Tensor.__invert__",
+             "Tensor.__rand__", "Tensor.__ror__", "Tensor.__rxor__", "bitwise_and",
+             "Tensor.bitwise_and", "bitwise_or", "Tensor.bitwise_or", "bitwise_xor",
+             "Tensor.bitwise_xor", "bitwise_not", "Tensor.bitwise_not"),
+            logic, broadcastable_arrays(2, ties((-1.0, 0.0, 0.5, 2.0))), grad=False,
+            name="logical and bitwise ops, & | ^ ~"),
+    OpEntry(("bincount", "Tensor.bincount", "unique", "Tensor.unique"), counting,
+            one(ties((-1.0, 0.0, 0.5, 2.0, 3.5))), grad=False, name="bincount, unique"),
+]
+
+
 # ---------------------------------------------------------------------------
 # the course's idioms
 # ---------------------------------------------------------------------------
@@ -400,4 +497,5 @@ COURSE = [
             one(ties((-2.5, -1.0, 0.0, 0.5, 2.75))), grad=False, name="type(integer dtype)"),
 ]
 
-TENSOR_ENTRIES = INDEXING + TRANSFORMS + SPLITTING + STATISTICS + COURSE
+TENSOR_ENTRIES = (INDEXING + TRANSFORMS + SPLITTING + STATISTICS + MORE_STATISTICS + PREDICATES
+                  + COURSE)

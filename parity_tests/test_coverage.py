@@ -78,6 +78,8 @@ TENSOR_NOT_OPS.update({
     **dict.fromkeys(["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"], CREATION),
     **dict.fromkeys(["scatter_", "scatter_add_", "masked_fill_"], IN_PLACE + "; its values "
                     "against torch's in test_course_idioms.py"),
+    **dict.fromkeys(importlib.import_module("minigrad.ops.inplace").METHODS, IN_PLACE + "; its "
+                    "values against torch's in test_tensor_api.py"),
 })
 
 

@@ -97,3 +97,60 @@ def test_autograd_grad_accepts_only_inputs_and_flatten_takes_start_dim():
     (g,) = mg.autograd.grad((x * x).sum(), [x], only_inputs=True)
     assert g.tolist() == [[2.0, 4.0]]
     assert mg.flatten(mg.zeros(2, 3, 4), 1).shape == (2, 12)
+
+
+IN_PLACE_CALLS = [
+    "exp_()", "log_()", "log2_()", "log10_()", "log1p_()", "expm1_()", "exp2_()", "sqrt_()",
+    "rsqrt_()", "abs_()", "neg_()", "sigmoid_()", "tanh_()", "relu_()", "sin_()", "cos_()",
+    "tan_()", "asin_()", "acos_()", "atan_()", "sinh_()", "cosh_()", "floor_()", "ceil_()",
+    "trunc_()", "fix_()", "round_()", "round_(decimals=1)", "sign_()", "frac_()",
+    "reciprocal_()", "square_()", "clamp_min_(0.3)", "clamp_max_(0.3)", "clip_(0.2, 0.6)",
+    "fmod_(0.3)", "remainder_(0.3)", "floor_divide_(0.3)", "lerp_(lib.ones(3), 0.5)",
+    "addcmul_(x2, x2, value=2)", "addcdiv_(x2, x2 + 1)", "atan2_(x2)", "t_()",
+    "transpose_(0, 1)", "squeeze_()", "unsqueeze_(0)",
+]
+
+
+@pytest.mark.parametrize("call", IN_PLACE_CALLS)
+def test_in_place_variants_match_torch(call):
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor([[0.1, 0.45, 0.8]])
+        x2 = lib.tensor([0.2, 0.4, 0.9])
+        before = x._version
+        out = eval(f"x.{call}", {"lib": lib, "x": x, "x2": x2})
+        assert out is x and x._version > before
+        results.append((x.tolist(), str(x.dtype).rpartition(".")[2], list(x.shape)))
+    (mine, *rest), (theirs, *rest_theirs) = results
+    assert rest == rest_theirs
+    np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_in_place_variants_refuse_what_torch_refuses():
+    leaf = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        leaf.exp_()
+    assert leaf.tolist() == [1.0, 2.0] and leaf._version == 0
+    integers = mg.tensor([1, 2])
+    for lib, t in ((mg, integers), (torch, torch.tensor([1, 2]))):
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                               "output type Long"):
+            t.exp_()
+    assert integers.tolist() == [1, 2] and integers._version == 0
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        mg.zeros(3).lerp_(mg.ones(2, 3), 0.5)
+
+
+def test_prod_of_many_factors_matches_torch():
+    """Past 64 factors prod's gradient is y/x (the product of the others would cost O(n²))."""
+    values = np.linspace(0.9, 1.1, 150).reshape(2, 75)
+    mine = mg.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    mine.prod().backward()
+    theirs.prod().backward()
+    np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    (g,) = mg.autograd.grad(mine.prod(1).sum(), mine, create_graph=True)
+    (t,) = torch.autograd.grad(theirs.prod(1).sum(), theirs, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mg.autograd.grad(g.sum(), mine)[0].numpy(),
+                               torch.autograd.grad(t.sum(), theirs)[0].numpy(), rtol=1e-10)

@@ -8,7 +8,7 @@ below, so `x.exp()` and `mg.exp(x)` are one code path.
 from .. import backend, creation
 from ..legacy import tensor_type
 from ..tensor import Tensor
-from . import indexing, pointwise, products, splitting, statistics, transforms
+from . import indexing, inplace, logical, pointwise, products, splitting, statistics, transforms
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .conversion import to
 from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, le, log, log2, lt, mul, ne, neg,
@@ -26,7 +26,11 @@ from .pointwise import (acos, addcdiv, addcmul, asin, atan, atan2, ceil, clamp, 
 from .products import addmm, bmm, dot, mm, mv, outer
 from .sampling import normal
 from .splitting import chunk, concat, hstack, split, tensor_split, unbind, vstack
-from .statistics import argsort, sort, std, std_mean, topk, var, var_mean
+from .statistics import (argsort, cumsum, kthvalue, logsumexp, median, mode, prod, sort, std,
+                         std_mean, topk, var, var_mean)
+from .logical import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwise_or,
+                      bitwise_xor, count_nonzero, equal, isclose, isfinite, isinf, isnan,
+                      logical_and, logical_not, logical_or, logical_xor, unique)
 from .transforms import flip, movedim, roll, unflatten
 
 
@@ -65,7 +69,8 @@ def _bind_methods():
     for name, dtype in (("float", backend.float32), ("double", backend.float64),
                         ("long", backend.int64), ("int", backend.int32), ("bool", backend.bool_)):
         setattr(Tensor, name, _converter(dtype))
-    for family in (indexing, pointwise, products, splitting, statistics, transforms):
+    for family in (indexing, logical, pointwise, products, splitting, statistics, transforms,
+                   inplace):
         for name, function in family.METHODS.items():
             setattr(Tensor, name, function)
     for name, function in creation.TENSOR_METHODS.items():

@@ -175,14 +175,24 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The largest element, or `(values, indices)` along `dim`, as in PyTorch."""
+    """The largest element, or `(values, indices)` along `dim`, as in PyTorch; `max(a, b)` of
+    two tensors is `maximum(a, b)`."""
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum
+
+        return maximum(x, dim)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _extreme_call(x, dim, keepdim, largest=True)
 
 
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The smallest element, or `(values, indices)` along `dim`, as in PyTorch."""
+    """The smallest element, or `(values, indices)` along `dim`, as in PyTorch; `min(a, b)` of
+    two tensors is `minimum(a, b)`."""
+    if isinstance(dim, Tensor):
+        from .pointwise import minimum
+
+        return minimum(x, dim)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _extreme_call(x, dim, keepdim, largest=False)

@@ -9,9 +9,13 @@ gradients (and second derivatives) are those ops':
 sort and topk pick elements: the values are a `gather` of x at the sorted
 indices, so the gradient lands back where each value came from.
 """
+import math
+
+from ..autograd.function import Function
 from ..tensor import Tensor
+from .elementwise import where
 from .indexing import gather
-from .reductions import ValuesIndices, normalize_dims
+from .reductions import ValuesIndices, expand_back, normalize_dims, numpy_spelling
 from .shape import _dim
 
 
@@ -133,4 +137,167 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return ValuesIndices(gather(input, dim, indices), indices)
 
 
-METHODS = {"var": var, "std": std, "sort": sort, "argsort": argsort, "topk": topk}
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest element along dim (k counts from 1).
+
+    values = gather(input, dim, indices): the gradient goes back to where each came from.
+    """
+    dim = _dim(dim, input.ndim)
+    size = input.array.shape[dim] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
+                           f"(k = {k}, size {size})")
+    order = _sort_indices(input, dim, descending=False)
+    if input.ndim:
+        order = order[(slice(None),) * dim + (slice(k - 1, k),)]
+    indices = Tensor(order)
+    values = gather(input, dim, indices)
+    if not keepdim and input.ndim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return ValuesIndices(values, indices)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (of all elements, or (values, indices) along dim), as torch: for an
+    even count the smaller of the two middle elements. Its gradient goes to that element."""
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat.array.size == 0:
+            raise RuntimeError("median() input tensor cannot be empty")
+        return kthvalue(flat, (flat.array.size + 1) // 2, 0).values
+    dim = _dim(dim, input.ndim)
+    size = input.array.shape[dim] if input.ndim else 1
+    return kthvalue(input, (size + 1) // 2, dim, keepdim)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """(values, indices): the most frequent value along dim (the smallest among equally frequent
+    ones) and the position of its last occurrence, as torch gives."""
+    dim = _dim(dim, input.ndim)
+    xp = input.xp
+    array = input.array if input.ndim else input.array.reshape(1)
+    moved = xp.moveaxis(array, dim if input.ndim else 0, -1)
+    equal = moved[..., :, None] == moved[..., None, :]
+    counts = equal.sum(axis=-1)
+    best = counts.max(axis=-1, keepdims=True)
+    # among the most frequent values, the smallest; then its last position
+    candidates = xp.where(counts == best, moved, xp.inf if moved.dtype.kind == "f" else
+                          xp.iinfo(moved.dtype).max if moved.dtype.kind in "iu" else True)
+    value = candidates.min(axis=-1, keepdims=True)
+    positions = xp.arange(moved.shape[-1])
+    last = xp.where(moved == value, positions, -1).max(axis=-1, keepdims=True)
+    indices = xp.moveaxis(last, -1, dim if input.ndim else 0).astype(xp.int64)
+    if not input.ndim:
+        indices = indices.reshape(())
+    values = gather(input, dim, Tensor(indices))
+    indices = Tensor(indices)
+    if not keepdim and input.ndim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return ValuesIndices(values, indices)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(x) over dim, computed as m + log Σ exp(x - m) with m the maximum (no overflow).
+
+    d/dx = softmax(x) over dim.
+    """
+    dims = normalize_dims(dim, input.ndim)
+    x = input if input.array.dtype.kind == "f" else input.to(input.xp.float32)
+    shift = x.detach().amax(dims, keepdim=True)
+    finite = input.xp.isfinite(shift.array)
+    shift = Tensor(input.xp.where(finite, shift.array, 0))  # all -inf (or inf): no shift
+    total = (x - shift).exp().sum(dims, keepdim=True).log() + shift
+    return total if keepdim else total.squeeze(dims) if dims else total
+
+
+class CumSum(Function):
+    """Running sums along dim.   d/dx_i = Σ_{k >= i} grad_k: the gradient's reversed running sum"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return x.xp.cumsum(x.array, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
+def cumsum(input, dim, *, dtype=None, axis=None):
+    """Running sums along dim; integers and bools sum as int64, as torch."""
+    if axis is not None:
+        dim = axis
+    x = input
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in "biu":
+        x = x.to(x.xp.int64)
+    if x.ndim == 0:
+        return x.reshape(())
+    return CumSum.apply(x, _dim(dim, x.ndim))
+
+
+class Prod(Function):
+    """Π x over dims.   d/dx_i = Π_{j≠i} x_j
+
+    computed as the product of the others itself (each x_i replaced by 1 in turn), exact
+    where x has zeros or tiny factors; for reductions of more than 64 elements with no zero
+    factor, as y/x_i (the product of others would cost O(n²))."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        y = Tensor(x.array.prod(axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, y)
+        ctx.dims = dims
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dims, shape = ctx.dims, x.array.shape
+        grad = expand_back(grad, shape, dims)
+        if all(shape[d] == 1 for d in dims):  # a product of one factor: d/dx = 1
+            return grad, None, None
+        if x.array.size > 64 * y.array.size and not (x.array == 0).any():
+            return grad * expand_back(y, shape, dims) / x, None, None
+        return grad * _product_of_others(x, dims), None, None
+
+
+def _product_of_others(x, dims):
+    """Π_{j≠i} x_j over dims, for each i: the product of a row of x with x_i replaced by 1.
+
+    O(n²) in the reduced size n, and exact where x has zeros (where y/x_i is 0/0).
+    """
+    xp, dtype = x.xp, x.array.dtype
+    kept = [d for d in range(x.ndim) if d not in dims]
+    order = tuple(kept + list(dims))
+    moved = x.permute(order)
+    lead = moved.array.shape[:len(kept)]
+    n = moved.array.size // max(math.prod(lead), 1) if moved.array.size else 0
+    rows = moved.reshape(lead + (1, n)).expand(lead + (n, n))
+    others = Prod.apply(where(Tensor(xp.eye(n, dtype=bool)), Tensor(xp.ones((), dtype)), rows),
+                        (len(lead) + 1,), False)
+    inverse = tuple(sorted(range(x.ndim), key=order.__getitem__))
+    return others.reshape(moved.array.shape).permute(inverse)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The product of the elements (along dim); integers and bools multiply as int64, as torch."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
+    x = input
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in "biu":
+        x = x.to(x.xp.int64)
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError("prod(): argument 'dim' must be int, not tuple")
+    dims = normalize_dims(dim, x.ndim)
+    if dims and len(dims) > 1 and dim is not None:
+        raise TypeError("prod(): argument 'dim' must be int")
+    return Prod.apply(x, dims, keepdim if dim is not None else False)
+
+
+METHODS = {"var": var, "std": std, "sort": sort, "argsort": argsort, "topk": topk,
+           "kthvalue": kthvalue, "median": median, "mode": mode, "logsumexp": logsumexp,
+           "cumsum": cumsum, "prod": prod}
