@@ -93,7 +93,7 @@ def _dtype_of_type(dtype):
     return dtype, None
 
 
-def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
+def tensor_type(self, dtype=None, non_blocking=False):
     """`x.type()`: the type name ('torch.FloatTensor'); `x.type(dtype)`: x cast to dtype (a
     dtype, a legacy type such as `mg.LongTensor`, or its name) - differentiable, as `to`."""
     if dtype is None:

@@ -72,7 +72,7 @@ def _gather_index(x, dim, index, op, src=None):
     return dim, coordinates(xp, array, dim)
 
 
-def _part_of(src, index):
+def _part_of(index):
     """The leading block of src that scatter reads: src[:index.size(0), :index.size(1), ...]."""
     return tuple(slice(0, n) for n in index.array.shape)
 
@@ -149,7 +149,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError("scatter(): reduce= is not supported; use scatter_add for 'add'")
     src = _scatter_source(input, index, src, value, "scatter")
     _, coords = _gather_index(input, dim, index, "scatter", src)
-    return Scatter.apply(input, src, coords, _part_of(src, index))
+    return Scatter.apply(input, src, coords, _part_of(index))
 
 
 def scatter_add(input, dim, index, src):
@@ -159,7 +159,7 @@ def scatter_add(input, dim, index, src):
     """
     src = _scatter_source(input, index, src, None, "scatter_add")
     _, coords = _gather_index(input, dim, index, "scatter_add", src)
-    part = src if src.array.shape == index.array.shape else getitem(src, _part_of(src, index))
+    part = src if src.array.shape == index.array.shape else getitem(src, _part_of(index))
     return input + IndexAdd.apply(part, input.array.shape, coords)
 
 
@@ -170,7 +170,7 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     src = _scatter_source(self, index, src, value, "scatter_")
     _, coords = _gather_index(self, dim, index, "scatter_", src)
     self._begin_inplace(src)
-    self.array[coords] = src.array[_part_of(src, index)]
+    self.array[coords] = src.array[_part_of(index)]
     return self
 
 
@@ -179,7 +179,7 @@ def scatter_add_(self, dim, index, src):
     src = _scatter_source(self, index, src, None, "scatter_add_")
     _, coords = _gather_index(self, dim, index, "scatter_add_", src)
     self._begin_inplace(src)
-    backend.scatter_add(self.xp, self.array, coords, src.array[_part_of(src, index)])
+    backend.scatter_add(self.xp, self.array, coords, src.array[_part_of(index)])
     return self
 
 
