@@ -26,7 +26,7 @@ from .ops import (argsort, argwhere, chunk, concat, flip, gather, hstack, index_
                   sort, split, std, std_mean, take, tensor_split, topk, unbind, unflatten, var,
                   var_mean, vstack)
 from .ops import (acos, addcdiv, addcmul, addmm, asin, atan, atan2, bmm, ceil, clamp, clamp_max,
-                  clamp_min, cos, cosh, dot, exp2, expm1, fix, floor, floor_divide, fmod, frac,
+                  clamp_min, cos, cosh, dot, einsum, exp2, expm1, fix, floor, floor_divide, fmod, frac,
                   lerp, log1p, log10, maximum, minimum, mm, mv, outer, reciprocal, remainder,
                   round, rsqrt, sign, sin, sinh, square, tan, trunc)
 from .ops import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,

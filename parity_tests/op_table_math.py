@@ -161,4 +161,26 @@ PRODUCTS = [
             addmm_arrays(), second_order=True),
 ]
 
-MATH_ENTRIES = UNARY + ROUNDING + BINARY + BOUNDED + PRODUCTS
+EINSUM = [
+    OpEntry(("einsum",),
+            lambda lib, a, b: (lib.einsum("ij,jk->ik", a, b), lib.einsum("ij,jk", a, b),
+                               lib.einsum("...j,jk->...k", a, b), lib.einsum("ij,jk->", [a, b]),
+                               lib.einsum("ij,kl->ik", a, b)),
+            square_matrices(2), second_order=True, name="einsum (two matrices)"),
+    OpEntry(("einsum",),
+            lambda lib, a: (lib.einsum("ii->i", a), lib.einsum("ii", a), lib.einsum("ij->", a),
+                            lib.einsum("ij->j", a), lib.einsum("ji", a), lib.einsum("ij,ij->i", a, a)),
+            inputs(st.integers(1, 3).flatmap(lambda n: arrays((n, n)))), second_order=True,
+            name="einsum (one square matrix: diagonal, trace, sums, transpose)"),
+    OpEntry(("einsum",),
+            lambda lib, a, b: (lib.einsum("bij,bjk->bik", a, b), lib.einsum("b...,b...->b", a, a),
+                               lib.einsum("...ij,...jk", a, b)),
+            square_matrices(2, batch=True), second_order=True, name="einsum (batched)"),
+    OpEntry(("einsum",),
+            lambda lib, a, b: (lib.einsum("i,j->ij", a, b), lib.einsum("i,i", a, b),
+                               lib.einsum("i,i->i", a, b)),
+            same_shape_arrays(2, shape=shapes(min_dims=1, max_dims=1)), second_order=True,
+            name="einsum (vectors)"),
+]
+
+MATH_ENTRIES = EINSUM + UNARY + ROUNDING + BINARY + BOUNDED + PRODUCTS

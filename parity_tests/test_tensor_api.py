@@ -154,3 +154,11 @@ def test_prod_of_many_factors_matches_torch():
     np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(mg.autograd.grad(g.sum(), mine)[0].numpy(),
                                torch.autograd.grad(t.sum(), theirs)[0].numpy(), rtol=1e-10)
+
+
+def test_einsum_errors_name_the_problem():
+    for lib in (mg, torch):
+        with pytest.raises(RuntimeError, match="einsum"):
+            lib.einsum("ijk,jk->i", lib.ones(2, 3), lib.ones(3, 2))
+    with pytest.raises((RuntimeError, ValueError), match="operands"):
+        mg.einsum("ij->i", mg.ones(2, 2), mg.ones(2))

@@ -23,7 +23,7 @@ from .pointwise import (acos, addcdiv, addcmul, asin, atan, atan2, ceil, clamp, 
                         clamp_min, cos, cosh, exp2, expm1, fix, floor, floor_divide, fmod, frac,
                         lerp, log1p, log10, maximum, minimum, reciprocal, remainder, round,
                         rsqrt, sign, sin, sinh, square, tan, trunc)
-from .products import addmm, bmm, dot, mm, mv, outer
+from .products import addmm, bmm, dot, einsum, mm, mv, outer
 from .sampling import normal
 from .splitting import chunk, concat, hstack, split, tensor_split, unbind, vstack
 from .statistics import (argsort, cumsum, kthvalue, logsumexp, median, mode, prod, sort, std,
