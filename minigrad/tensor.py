@@ -15,6 +15,7 @@ import weakref
 
 from . import backend
 from .autograd import grad_mode
+from .size import Size
 
 
 class Tensor:
@@ -46,7 +47,8 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.array.shape
+        """The sizes of the dims, as an `mg.Size` (printed `torch.Size([2, 3])`)."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self):
@@ -56,10 +58,23 @@ class Tensor:
         return self.array.ndim
 
     def size(self, dim=None):
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape as an `mg.Size`, or the size of one dim (negative dims count from the end)."""
+        if dim is None:
+            return Size(self.array.shape)
+        ndim = self.array.ndim
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-ndim}, {ndim - 1}], but got {dim})")
+        return self.array.shape[dim]
 
     def numel(self):
         return self.array.size
+
+    def element_size(self):
+        """Bytes per element: 4 for float32, 8 for int64, ..."""
+        return self.array.itemsize
 
     def __len__(self):
         if self.array.ndim == 0:
@@ -178,6 +193,13 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
+    def __format__(self, format_spec):
+        """f'{t:.2f}' formats a 0-d tensor as its number, as PyTorch does; other tensors take
+        only an empty spec (their printed form)."""
+        if self.array.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
@@ -214,7 +236,7 @@ class Tensor:
             gradient = Tensor(self.xp.ones_like(self.array))
         elif not isinstance(gradient, Tensor):
             gradient = Tensor(gradient)
-        if gradient.shape != self.shape:
+        if gradient.array.shape != self.array.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {tuple(gradient.shape)} and "
                 f"output[0] has a shape of {tuple(self.shape)}.")

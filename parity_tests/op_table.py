@@ -18,7 +18,9 @@ from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry, constant
 from op_table_nn import NN_ENTRIES
+from op_table_math import MATH_ENTRIES
 from op_table_rnn import RNN_ENTRIES
+from op_table_tensor import TENSOR_ENTRIES
 from strategies import (MAX_SIDE, arrays, away_from, basic_indices, broadcastable_arrays,
                         class_indices, concatenable_arrays, dim, dims, distinct_arrays,
                         distinct_magnitudes, inputs, matmul_arrays, nonzero, positives, reals,
@@ -388,5 +390,4 @@ CONVERSIONS = [
 
 CORE_ENTRIES = (ARITHMETIC + ELEMENTWISE + STABILITY + SOFTMAX + SELECTION + REDUCTIONS + MATMUL
                 + SHAPE + CONVERSIONS)
-ENTRIES = CORE_ENTRIES + NN_ENTRIES
-ENTRIES = ENTRIES + RNN_ENTRIES
+ENTRIES = CORE_ENTRIES + NN_ENTRIES + TENSOR_ENTRIES + MATH_ENTRIES + RNN_ENTRIES

@@ -58,6 +58,31 @@ TENSOR_NOT_OPS = {
     "__iter__": "yields x[0], x[1], ...: integer indexing, which the indexing rows check",
 }
 
+# The everyday tensor API (issue 10): what is public there but not an op.
+NOT_OPS.update({
+    **dict.fromkeys(["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+                     "ByteTensor", "BoolTensor"], "a legacy tensor type: calling it creates a "
+                    "tensor (tested in test_course_idioms.py)"),
+    "Size": "the shape type, a tuple (tested in test_course_idioms.py)",
+    "normal": ("random sampling: its numbers cannot match torch's generator; its shapes, "
+               "dtypes, distribution and zero gradient are tested in test_course_idioms.py"),
+    **dict.fromkeys(["empty", "empty_like", "eye", "linspace", "logspace", "rand_like",
+                     "randn_like", "randint_like", "randperm"], CREATION + " (values or "
+                    "shapes and dtypes against torch in test_tensor_api.py)"),
+    **dict.fromkeys(["set_default_dtype", "get_default_dtype"], "the default float dtype "
+                    "(tested in test_tensor_api.py)"),
+    "is_tensor": "a type check", "numel": "the number of elements, a Python int",
+})
+TENSOR_NOT_OPS.update({
+    "is_contiguous": ATTRIBUTE, "element_size": ATTRIBUTE,
+    "__format__": TO_PYTHON,
+    **dict.fromkeys(["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"], CREATION),
+    **dict.fromkeys(["scatter_", "scatter_add_", "masked_fill_"], IN_PLACE + "; its values "
+                    "against torch's in test_course_idioms.py"),
+    **dict.fromkeys(importlib.import_module("minigrad.ops.inplace").METHODS, IN_PLACE + "; its "
+                    "values against torch's in test_tensor_api.py"),
+})
+
 
 def tensor_public_names():
     """Tensor's public methods and attributes, and the special methods (operators) it defines."""

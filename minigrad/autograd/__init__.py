@@ -10,11 +10,12 @@ from .trace import trace
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         only_inputs=True, allow_unused=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple (PyTorch's autograd.grad).
 
     Nothing is accumulated into `.grad`. With `create_graph=True` the returned
-    gradients are themselves differentiable.
+    gradients are themselves differentiable. `only_inputs`, deprecated in torch,
+    is accepted and ignored, as torch does.
     """
     from ..tensor import Tensor
 

@@ -5,16 +5,33 @@ side, the derivative in its docstring) and a plain function that checks
 arguments and applies it. Tensor methods are those same functions, bound
 below, so `x.exp()` and `mg.exp(x)` are one code path.
 """
-from .. import backend
+from .. import backend, creation
+from ..legacy import tensor_type
 from ..tensor import Tensor
+from . import indexing, inplace, logical, pointwise, products, splitting, statistics, transforms
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .conversion import to
 from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, le, log, log2, lt, mul, ne, neg,
-                          pow, sqrt, sub, where)
+                          pow, sqrt, sub)
 from .matmul import matmul
 from .reductions import amax, amin, argmax, argmin, max, mean, min, norm, sum
 from .shape import (broadcast_to, cat, flatten, getitem, permute, reshape, squeeze, stack, t,
                     transpose, unsqueeze, view)
+from .indexing import (argwhere, gather, index_select, masked_fill, masked_select, nonzero,
+                       scatter, scatter_add, take, where)
+from .pointwise import (acos, addcdiv, addcmul, asin, atan, atan2, ceil, clamp, clamp_max,
+                        clamp_min, cos, cosh, exp2, expm1, fix, floor, floor_divide, fmod, frac,
+                        lerp, log1p, log10, maximum, minimum, reciprocal, remainder, round,
+                        rsqrt, sign, sin, sinh, square, tan, trunc)
+from .products import addmm, bmm, dot, einsum, mm, mv, outer
+from .sampling import normal
+from .splitting import chunk, concat, hstack, split, tensor_split, unbind, vstack
+from .statistics import (argsort, cumsum, kthvalue, logsumexp, median, mode, prod, sort, std,
+                         std_mean, topk, var, var_mean)
+from .logical import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwise_or,
+                      bitwise_xor, count_nonzero, equal, isclose, isfinite, isinf, isnan,
+                      logical_and, logical_not, logical_or, logical_xor, unique)
+from .transforms import flip, movedim, roll, unflatten
 
 
 def _reflected(op):
@@ -52,6 +69,13 @@ def _bind_methods():
     for name, dtype in (("float", backend.float32), ("double", backend.float64),
                         ("long", backend.int64), ("int", backend.int32), ("bool", backend.bool_)):
         setattr(Tensor, name, _converter(dtype))
+    for family in (indexing, logical, pointwise, products, splitting, statistics, transforms,
+                   inplace):
+        for name, function in family.METHODS.items():
+            setattr(Tensor, name, function)
+    for name, function in creation.TENSOR_METHODS.items():
+        setattr(Tensor, name, function)
+    Tensor.type = tensor_type
     Tensor.cpu = cpu
     Tensor.cuda = cuda
     Tensor.clone = clone

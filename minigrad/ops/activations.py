@@ -167,9 +167,13 @@ def _softmax_dim(x, dim):
     return dim if x.ndim else None  # a 0-d array has no axis 0: reduce over all (one) element
 
 
-def softmax(x, dim=None):
+def softmax(x, dim=None, *, axis=None):
+    if axis is not None:
+        dim = axis
     return Softmax.apply(x, _softmax_dim(x, dim))
 
 
-def log_softmax(x, dim=None):
+def log_softmax(x, dim=None, *, axis=None):
+    if axis is not None:
+        dim = axis
     return LogSoftmax.apply(x, _softmax_dim(x, dim))

@@ -223,9 +223,9 @@ class Conv2d(Function):
         window, groups = ctx.window, ctx.groups
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_x = ConvInputGrad.apply(grad, weight, x.shape, window, groups)
+            grad_x = ConvInputGrad.apply(grad, weight, x.array.shape, window, groups)
         if ctx.needs_input_grad[1]:
-            grad_weight = ConvWeightGrad.apply(x, grad, weight.shape, window, groups)
+            grad_weight = ConvWeightGrad.apply(x, grad, weight.array.shape, window, groups)
         if ctx.needs_input_grad[2]:
             grad_bias = grad.sum((0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None
@@ -246,7 +246,7 @@ class ConvInputGrad(Function):
         grad, weight = ctx.saved_tensors
         window, groups = ctx.window, ctx.groups
         d_grad = Conv2d.apply(h, weight, None, window, groups) if ctx.needs_input_grad[0] else None
-        d_weight = (ConvWeightGrad.apply(h, grad, weight.shape, window, groups)
+        d_weight = (ConvWeightGrad.apply(h, grad, weight.array.shape, window, groups)
                     if ctx.needs_input_grad[1] else None)
         return d_grad, d_weight, None, None, None
 
@@ -265,7 +265,7 @@ class ConvWeightGrad(Function):
     def backward(ctx, k):
         x, grad = ctx.saved_tensors
         window, groups = ctx.window, ctx.groups
-        d_x = (ConvInputGrad.apply(grad, k, x.shape, window, groups)
+        d_x = (ConvInputGrad.apply(grad, k, x.array.shape, window, groups)
                if ctx.needs_input_grad[0] else None)
         d_grad = Conv2d.apply(x, k, None, window, groups) if ctx.needs_input_grad[1] else None
         return d_x, d_grad, None, None, None
@@ -276,7 +276,7 @@ class Im2Col(Function):
 
     @staticmethod
     def forward(ctx, x, window):
-        ctx.shape, ctx.window = x.shape, window
+        ctx.shape, ctx.window = x.array.shape, window
         return im2col(x.xp, x.array, window)
 
     @staticmethod
@@ -292,7 +292,7 @@ class Col2Im(Function):
 
     @staticmethod
     def forward(ctx, cols, shape, window):
-        ctx.cols_shape, ctx.window = cols.shape, window
+        ctx.cols_shape, ctx.window = cols.array.shape, window
         return col2im(cols.xp, cols.array, shape, window)
 
     @staticmethod
@@ -313,7 +313,7 @@ def _pool_taps(xp, x, window, pad_value=0):
 
 def _per_channel(grad):
     """dL/dy (N, C, Ho, Wo) as (C, 1, Ho·Wo·N), the layout of Col2Im's columns."""
-    return grad.permute(1, 2, 3, 0).reshape(grad.shape[1], 1, -1)
+    return grad.permute(1, 2, 3, 0).reshape(grad.array.shape[1], 1, -1)
 
 
 class AvgPool2d(Function):
@@ -325,7 +325,7 @@ class AvgPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, window, divisor):
-        ctx.shape, ctx.window, ctx.divisor = x.shape, window, divisor
+        ctx.shape, ctx.window, ctx.divisor = x.array.shape, window, divisor
         taps = _pool_taps(x.xp, x.array, window)
         sums = taps[0].copy()
         for tap in taps[1:]:
@@ -337,7 +337,7 @@ class AvgPool2d(Function):
     def backward(ctx, grad):
         share = _per_channel(grad / Tensor(ctx.divisor))
         taps = math.prod(ctx.window.kernel)
-        cols = broadcast_to(share, (share.shape[0], taps, share.shape[2]))
+        cols = broadcast_to(share, (share.array.shape[0], taps, share.array.shape[2]))
         return Col2Im.apply(cols, ctx.shape, ctx.window), None, None
 
 
@@ -363,7 +363,7 @@ class MaxPool2d(Function):
         if not return_indices:
             return output
         tap_index = _first_maxima(xp, taps, y).argmax(axis=1)
-        return output, _flat_indices(xp, tap_index, x.shape, window).transpose(3, 0, 1, 2)
+        return output, _flat_indices(xp, tap_index, x.array.shape, window).transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
@@ -371,9 +371,9 @@ class MaxPool2d(Function):
         xp = x.xp
         taps = _pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
         maxima = output.array.transpose(1, 2, 3, 0)
-        is_max = _first_maxima(xp, taps, maxima).reshape(x.shape[1], len(taps), -1)
+        is_max = _first_maxima(xp, taps, maxima).reshape(x.array.shape[1], len(taps), -1)
         cols = _per_channel(grad) * Tensor(is_max.astype(grad.array.dtype))
-        return Col2Im.apply(cols, x.shape, ctx.window), None, None
+        return Col2Im.apply(cols, x.array.shape, ctx.window), None, None
 
 
 def _first_maxima(xp, taps, maxima):
@@ -492,16 +492,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if weight.ndim != 4:
         raise RuntimeError(f"conv2d: expected weight of shape (out_channels, in_channels / groups, "
                            f"kH, kW), got {tuple(weight.shape)}")
-    out_channels, group_channels, kh, kw = weight.shape
+    out_channels, group_channels, kh, kw = weight.array.shape
     if not isinstance(groups, int) or groups < 1 or out_channels % groups:
         raise ValueError(f"conv2d: groups must be a positive int dividing out_channels "
                          f"({out_channels}), got {groups!r}")
-    problem = conv_input_problem(input.shape, group_channels * groups)
+    problem = conv_input_problem(input.array.shape, group_channels * groups)
     if problem:
         raise RuntimeError(f"conv2d with weight of shape {tuple(weight.shape)} and "
                            f"groups={groups}: {problem}")
     check_weight_and_bias("conv2d", input, weight, bias)
-    window = conv_window(input.shape, (kh, kw), stride, padding, dilation)
+    window = conv_window(input.array.shape, (kh, kw), stride, padding, dilation)
     return _batched(Conv2d, input, weight, bias, window, groups)
 
 
@@ -520,7 +520,7 @@ def _pool_window(op, input, kernel_size, stride, padding, dilation, ceil_mode):
         raise RuntimeError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W), "
                            f"got {tuple(input.shape)}")
     stride = kernel_size if stride is None else stride
-    window = make_window(op, input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    window = make_window(op, input.array.shape, kernel_size, stride, padding, dilation, ceil_mode)
     for pad, kernel, spacing in zip(window.padding, window.kernel, window.dilation):
         if pad > (spacing * (kernel - 1) + 1) // 2:
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
@@ -543,7 +543,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         divisor = xp.full(window.output, divisor_override, dtype=input.array.dtype)
     else:
         (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = window
-        height, width = input.shape[-2:]
+        height, width = input.array.shape[-2:]
         rows = _window_sizes(xp, height, kh, sh, ph, ho, count_include_pad)
         columns = _window_sizes(xp, width, kw, sw, pw, wo, count_include_pad)
         divisor = (rows.reshape(-1, 1) * columns).astype(input.array.dtype)

@@ -6,6 +6,7 @@ the engine sums each gradient back to its input's shape.
 """
 import math
 
+from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -241,7 +242,7 @@ def as_tensor_like(value, like):
         kind = "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
         dtype = like.array.dtype
         if _CATEGORY[kind] > _CATEGORY[dtype.kind]:
-            dtype = xp.float32 if kind == "f" else xp.int64
+            dtype = backend.default_float.numpy if kind == "f" else xp.int64
         return Tensor(xp.asarray(value, dtype=dtype))
     return Tensor(xp.asarray(value))
 
@@ -313,7 +314,7 @@ def div(a, b):
     if not isinstance(b, Tensor):
         b = as_tensor_like(b, a)
     if a.array.dtype.kind != "f" and b.array.dtype.kind != "f":
-        a = a.to(a.xp.float32)
+        a = a.to(backend.default_float.numpy)
     return binary(Div, a, b)
 
 
@@ -365,7 +366,7 @@ def _number(value):
 
 def _floating(x):
     """Integer tensors become the default float before exp, log and sqrt, as in PyTorch."""
-    return x if x.array.dtype.kind == "f" else x.to(x.xp.float32)
+    return x if x.array.dtype.kind == "f" else x.to(backend.default_float.numpy)
 
 
 # ---------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def _rows(x):
         return x.reshape(1, -1)
     if x.ndim > 2:
         x = x.permute(0, *range(2, x.ndim), 1)
-    return x.reshape(-1, x.shape[-1])
+    return x.reshape(-1, x.array.shape[-1])
 
 
 def _class_index_shape(input_shape):
@@ -253,14 +253,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if input.ndim == 0:
         raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or "
                            "(N, C, d1, ...), got a 0-d tensor")
-    num_classes = input.shape[0 if input.ndim == 1 else 1]
-    sample_shape = _class_index_shape(input.shape)
+    num_classes = input.array.shape[0 if input.ndim == 1 else 1]
+    sample_shape = _class_index_shape(input.array.shape)
     dtype = input.array.dtype
     class_weight = _check_class_weight("cross_entropy", weight, num_classes, dtype)
     logits = _rows(input)
     mean_of_nothing = False
 
-    if target.shape == input.shape:
+    if target.array.shape == input.array.shape:
         if not target.is_floating_point():
             raise RuntimeError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} "
                                f"holds class probabilities and must be floating point, got "
@@ -271,8 +271,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if class_weight is not None:
             q = q * Tensor(class_weight)
         if reduction == "mean":
-            q = q / logits.shape[0]
-    elif target.shape == sample_shape:
+            q = q / logits.array.shape[0]
+    elif target.array.shape == sample_shape:
         q, mean_of_nothing = _index_target_distribution("cross_entropy", target, num_classes,
                                                         class_weight, ignore_index,
                                                         label_smoothing, reduction, dtype)
@@ -299,9 +299,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if input.ndim == 0:
         raise RuntimeError("nll_loss: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
                            "got a 0-d tensor")
-    num_classes = input.shape[0 if input.ndim == 1 else 1]
-    expected = _class_index_shape(input.shape)
-    if target.shape != expected:
+    num_classes = input.array.shape[0 if input.ndim == 1 else 1]
+    expected = _class_index_shape(input.array.shape)
+    if target.array.shape != expected:
         raise RuntimeError(f"nll_loss: for input of shape {tuple(input.shape)} expected a target "
                            f"of shape {expected}, got {tuple(target.shape)}")
     dtype = input.array.dtype
@@ -315,7 +315,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 def _check_same_shape(op, input, target):
-    if input.shape != target.shape:
+    if input.array.shape != target.array.shape:
         raise ValueError(f"{op}: target of shape {tuple(target.shape)} differs from input of shape "
                          f"{tuple(input.shape)}; they must be the same")
 
@@ -326,7 +326,7 @@ def mse_loss(input, target, reduction="mean"):
     Shapes that differ broadcast, with PyTorch's warning.
     """
     _check_reduction(reduction)
-    if input.shape != target.shape:
+    if input.array.shape != target.array.shape:
         warnings.warn(f"mse_loss: target of shape {tuple(target.shape)} differs from input of "
                       f"shape {tuple(input.shape)}. This will likely lead to incorrect results "
                       "due to broadcasting. Please ensure they have the same size.", stacklevel=2)

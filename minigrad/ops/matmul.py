@@ -51,8 +51,8 @@ def matmul(a, b):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
             f"{b.ndim}D")
-    inner_a = a.shape[-1]
-    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    inner_a = a.array.shape[-1]
+    inner_b = b.array.shape[0] if b.ndim == 1 else b.array.shape[-2]
     if inner_a != inner_b:
         rows = "x".join(map(str, a.shape))
         cols = "x".join(map(str, b.shape))

@@ -29,10 +29,10 @@ class Linear(Function):
         needs_x_grad, needs_weight_grad, needs_bias_grad = ctx.needs_input_grad
         grad_x = grad @ weight if needs_x_grad else None
         # A batch of vectors is already rows; only a deeper stack needs flattening.
-        rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+        rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.array.shape[0])
         grad_weight = grad_bias = None
         if needs_weight_grad:
-            x_rows = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
+            x_rows = x if x.ndim == 2 else x.reshape(-1, weight.array.shape[1])
             grads = LinearParameterGrads.apply(rows, x_rows, needs_bias_grad)
             grad_weight, grad_bias = grads if needs_bias_grad else (grads, None)
         elif needs_bias_grad:
@@ -66,7 +66,7 @@ class LinearParameterGrads(Function):
 
 def linear(input, weight, bias=None):
     """y = input·weightᵀ + bias, as torch.nn.functional.linear; weight is (out, in) features."""
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    if weight.ndim != 2 or input.ndim == 0 or input.array.shape[-1] != weight.array.shape[1]:
         raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                            f"shape {tuple(weight.shape)}: expected input of shape "
                            f"(*, {weight.shape[-1]})")
@@ -76,7 +76,7 @@ def linear(input, weight, bias=None):
 
 def check_weight_and_bias(op, input, weight, bias):
     """PyTorch's errors for a layer's bias of the wrong shape and for mixed dtypes."""
-    if bias is not None and bias.shape != (weight.shape[0],):
+    if bias is not None and bias.array.shape != (weight.array.shape[0],):
         raise RuntimeError(f"{op}: expected bias of shape ({weight.shape[0]},), "
                            f"got {tuple(bias.shape)}")
     dtype = input.array.dtype
@@ -99,6 +99,6 @@ def dropout(input, p=0.5, training=True):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training:
         return input
-    keep = random.generator(input.device).random(input.shape) >= p
+    keep = random.generator(input.device).random(input.array.shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return input * Tensor((keep * scale).astype(input.array.dtype))

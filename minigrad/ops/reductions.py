@@ -29,6 +29,15 @@ def normalize_dims(dim, ndim):
     return (dims[0] % rank,) if len(dims) == 1 else tuple(sorted(d % rank for d in dims))
 
 
+def numpy_spelling(dim, keepdim, axis, keepdims):
+    """`axis=` for `dim=` and `keepdims=` for `keepdim=`, NumPy's names, which torch accepts too."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("got both dim and axis; they are one argument (axis is NumPy's name)")
+        dim = axis
+    return dim, keepdim if keepdims is None else keepdims
+
+
 def kept_shape(shape, dims):
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
@@ -43,7 +52,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims = x.shape, dims
+        ctx.shape, ctx.dims = x.array.shape, dims
         return x.array.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -56,10 +65,10 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims = x.shape, dims
+        ctx.shape, ctx.dims = x.array.shape, dims
         ctx.count = 1
         for d in dims:
-            ctx.count *= x.shape[d]
+            ctx.count *= x.array.shape[d]
         return x.array.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -86,7 +95,7 @@ class Extreme(Function):
         (x,) = ctx.saved_tensors
         hits = (x.array == ctx.extreme).astype(grad.array.dtype)
         share = hits / hits.sum(axis=ctx.dims, keepdims=True)
-        return expand_back(grad, x.shape, ctx.dims) * Tensor(share), None, None, None
+        return expand_back(grad, x.array.shape, ctx.dims) * Tensor(share), None, None, None
 
 
 class ExtremeAlongDim(Function):
@@ -98,7 +107,7 @@ class ExtremeAlongDim(Function):
         pick = xp.argmax if largest else xp.argmin
         indices = xp.expand_dims(pick(x.array, axis=dim), dim)
         values = xp.take_along_axis(x.array, indices, axis=dim)
-        ctx.shape, ctx.dim, ctx.indices = x.shape, dim, indices
+        ctx.shape, ctx.dim, ctx.indices = x.array.shape, dim, indices
         return values if keepdim else values.squeeze(dim)
 
     @staticmethod
@@ -131,8 +140,8 @@ class Norm(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         p, dims, xp = ctx.p, ctx.dims, x.xp
-        y_full = expand_back(y, x.shape, dims)
-        grad_full = expand_back(grad, x.shape, dims)
+        y_full = expand_back(y, x.array.shape, dims)
+        grad_full = expand_back(grad, x.array.shape, dims)
         if p == 1:
             return grad_full * Tensor(xp.sign(x.array)), None, None, None
         zero = Tensor(y_full.array == 0)
@@ -149,11 +158,15 @@ class Norm(Function):
 # ---------------------------------------------------------------------------
 
 
-def sum(x, dim=None, keepdim=False):
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return Sum.apply(x, normalize_dims(dim, x.ndim), keepdim)
 
 
-def mean(x, dim=None, keepdim=False):
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
@@ -161,13 +174,27 @@ def mean(x, dim=None, keepdim=False):
     return Mean.apply(x, normalize_dims(dim, x.ndim), keepdim)
 
 
-def max(x, dim=None, keepdim=False):
-    """The largest element, or `(values, indices)` along `dim`, as in PyTorch."""
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The largest element, or `(values, indices)` along `dim`, as in PyTorch; `max(a, b)` of
+    two tensors is `maximum(a, b)`."""
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum
+
+        return maximum(x, dim)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _extreme_call(x, dim, keepdim, largest=True)
 
 
-def min(x, dim=None, keepdim=False):
-    """The smallest element, or `(values, indices)` along `dim`, as in PyTorch."""
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The smallest element, or `(values, indices)` along `dim`, as in PyTorch; `min(a, b)` of
+    two tensors is `minimum(a, b)`."""
+    if isinstance(dim, Tensor):
+        from .pointwise import minimum
+
+        return minimum(x, dim)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _extreme_call(x, dim, keepdim, largest=False)
 
 
@@ -185,19 +212,27 @@ def _extreme_call(x, dim, keepdim, largest):
     return ValuesIndices(values, Tensor(indices.astype(xp.int64)))
 
 
-def amax(x, dim=None, keepdim=False):
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return Extreme.apply(x, normalize_dims(dim, x.ndim), keepdim, True)
 
 
-def amin(x, dim=None, keepdim=False):
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return Extreme.apply(x, normalize_dims(dim, x.ndim), keepdim, False)
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _arg_extreme(x, dim, keepdim, x.xp.argmax)
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_spelling(dim, keepdim, axis, keepdims)
     return _arg_extreme(x, dim, keepdim, x.xp.argmin)
 
 

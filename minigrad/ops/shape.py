@@ -17,7 +17,7 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape = x.array.shape
         try:
             return x.array.reshape(shape)
         except ValueError:
@@ -52,7 +52,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape = x.array.shape
         return x.xp.broadcast_to(x.array, shape)
 
     @staticmethod
@@ -65,10 +65,10 @@ class SumTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape = x.array.shape
         lead = x.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+            lead + i for i, n in enumerate(shape) if n == 1 and x.array.shape[lead + i] != 1)
         y = x.array.sum(axis=axes, keepdims=True) if axes else x.array
         return y.reshape(shape)
 
@@ -82,7 +82,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = x.shape, index
+        ctx.shape, ctx.index = x.array.shape, index
         return x.array[index]
 
     @staticmethod
@@ -121,7 +121,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *tensors, dim):
         ctx.dim = dim
-        ctx.sizes = [t.shape[dim] for t in tensors]
+        ctx.sizes = [t.array.shape[dim] for t in tensors]
         return tensors[0].xp.concatenate([t.array for t in tensors], axis=dim)
 
     @staticmethod
@@ -179,22 +179,24 @@ def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return Reshape.apply(x, (1,))
     start, end = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    shape = x.array.shape[:start] + (-1,) + x.array.shape[end + 1:]
     return Reshape.apply(x, shape)
 
 
-def unsqueeze(x, dim):
+def unsqueeze(x, dim=None, *, axis=None):
+    dim = dim if axis is None else axis
     dim = _dim(dim, x.ndim + 1)
-    return Reshape.apply(x, x.shape[:dim] + (1,) + x.shape[dim:])
+    return Reshape.apply(x, x.array.shape[:dim] + (1,) + x.array.shape[dim:])
 
 
-def squeeze(x, dim=None):
+def squeeze(x, dim=None, *, axis=None):
+    dim = dim if axis is None else axis
     if dim is None:
-        dims = {i for i, n in enumerate(x.shape) if n == 1}
+        dims = {i for i, n in enumerate(x.array.shape) if n == 1}
     else:
         dims = {_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
-        dims = {d for d in dims if x.ndim and x.shape[d] == 1}
-    return Reshape.apply(x, tuple(n for i, n in enumerate(x.shape) if i not in dims))
+        dims = {d for d in dims if x.ndim and x.array.shape[d] == 1}
+    return Reshape.apply(x, tuple(n for i, n in enumerate(x.array.shape) if i not in dims))
 
 
 def permute(x, *dims):
@@ -218,17 +220,17 @@ def transpose(x, dim0, dim1):
 def t(x):
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return Permute.apply(x, (1, 0)) if x.ndim == 2 else Reshape.apply(x, x.shape)
+    return Permute.apply(x, (1, 0)) if x.ndim == 2 else Reshape.apply(x, x.array.shape)
 
 
 def broadcast_to(x, shape):
     shape = tuple(shape)
-    return x if x.shape == shape else BroadcastTo.apply(x, shape)
+    return x if x.array.shape == shape else BroadcastTo.apply(x, shape)
 
 
 def sum_to(x, shape):
     shape = tuple(shape)
-    return x if x.shape == shape else SumTo.apply(x, shape)
+    return x if x.array.shape == shape else SumTo.apply(x, shape)
 
 
 def array_index(index, xp):
@@ -266,7 +268,8 @@ def _same_dtype(tensors):
     return [t if t.array.dtype == dtype else t.to(dtype) for t in tensors]
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis
     tensors = _same_dtype(list(tensors))
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
@@ -282,7 +285,8 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, dim=dim)
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    dim = dim if axis is None else axis
     tensors = _same_dtype(list(tensors))
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -35,7 +35,7 @@ class Conv2d(Module):
         reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input):
-        problem = conv_input_problem(input.shape, self.in_channels)
+        problem = conv_input_problem(input.array.shape, self.in_channels)
         if problem:
             raise RuntimeError(f"{self!r}: {problem}")
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

@@ -24,7 +24,7 @@ class Linear(Module):
         reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input):
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        if input.ndim == 0 or input.array.shape[-1] != self.in_features:
             raise RuntimeError(f"{self!r}: expected input of shape (*, {self.in_features}), got "
                                f"{tuple(input.shape)}")
         return F.linear(input, self.weight, self.bias)

@@ -1,0 +1,102 @@
+"""PyTorch's legacy tensor types: `LongTensor(data)`, `FloatTensor(2, 3)`, `x.type()`.
+
+Old tutorials make tensors with the typed constructors (`torch.LongTensor(label)`)
+and ask a tensor for its type name (`x.type()` is `'torch.FloatTensor'`).
+Each constructor here makes an ordinary `Tensor` of its dtype, and
+`isinstance(x, mg.LongTensor)` asks whether x is an int64 tensor on the CPU,
+as in torch. Type names are PyTorch's, so printed output matches the course's.
+"""
+from . import backend
+from .size import Size
+from .tensor import Tensor
+
+# dtype -> the legacy type's name, as torch spells it
+_TYPE_NAMES = {
+    backend.float32: "FloatTensor", backend.float64: "DoubleTensor",
+    backend.float16: "HalfTensor", backend.int64: "LongTensor", backend.int32: "IntTensor",
+    backend.uint8: "ByteTensor", backend.bool_: "BoolTensor",
+}
+_DTYPES_BY_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+class _LegacyTensorType(type):
+    """The metaclass of `LongTensor` & co: calling one makes a Tensor; isinstance checks dtype."""
+
+    def __call__(cls, *args, device=None):
+        return legacy_new(cls.dtype, args, device)
+
+    def __instancecheck__(cls, instance):
+        return (isinstance(instance, Tensor) and instance.array.dtype == cls.dtype.numpy
+                and instance.device.type == "cpu")
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def legacy_new(dtype, args, device=None):
+    """What `torch.<Type>Tensor(*args)` makes: empty, of the sizes given, or from data."""
+    device = backend.Device(device or "cpu")
+    if not args:
+        sizes = (0,)
+    elif len(args) == 1 and isinstance(args[0], Tensor):
+        source = args[0]
+        if source.array.dtype != dtype.numpy:
+            raise TypeError(f"expected {dtype} tensor (got {source.dtype}): a legacy "
+                            f"constructor does not convert a tensor; use .to({dtype})")
+        return source
+    elif all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and isinstance(args[0], Size)):
+        sizes = tuple(args[0]) if isinstance(args[0], Size) else args
+    else:
+        if len(args) > 1:
+            raise TypeError(f"new(): data must be a sequence (got {len(args)} arguments)")
+        data = args[0]
+        if isinstance(data, (int, float, bool)):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        array = backend.as_array(data, dtype)
+        return Tensor(backend.move_to(array, device))
+    array = backend.module_for(device).zeros(sizes, dtype=dtype.numpy)
+    return Tensor(array)
+
+
+def _legacy_type(name):
+    return _LegacyTensorType(name, (), {"dtype": _DTYPES_BY_NAME[name],
+                                        "__doc__": f"Tensors of {_DTYPES_BY_NAME[name]} on the CPU, "
+                                                   f"as torch.{name}."})
+
+
+FloatTensor = _legacy_type("FloatTensor")
+DoubleTensor = _legacy_type("DoubleTensor")
+HalfTensor = _legacy_type("HalfTensor")
+LongTensor = _legacy_type("LongTensor")
+IntTensor = _legacy_type("IntTensor")
+ByteTensor = _legacy_type("ByteTensor")
+BoolTensor = _legacy_type("BoolTensor")
+
+
+def type_name(x):
+    """x's legacy type name: 'torch.FloatTensor', or 'torch.cuda.FloatTensor' on a GPU."""
+    place = "torch.cuda." if x.device.type == "cuda" else "torch."
+    return place + _TYPE_NAMES[x.dtype]
+
+
+def _dtype_of_type(dtype):
+    """The dtype a `type(...)` argument names: a dtype, a legacy type, or a type name string."""
+    if isinstance(dtype, _LegacyTensorType):
+        return dtype.dtype, None
+    if isinstance(dtype, str):
+        prefix, _, name = dtype.rpartition(".")
+        if name not in _DTYPES_BY_NAME or prefix not in ("torch", "torch.cuda", "minigrad",
+                                                           "minigrad.cuda"):
+            raise ValueError(f"invalid type: '{dtype}'")
+        return _DTYPES_BY_NAME[name], ("cuda" if prefix.endswith("cuda") else "cpu")
+    return dtype, None
+
+
+def tensor_type(self, dtype=None, non_blocking=False):
+    """`x.type()`: the type name ('torch.FloatTensor'); `x.type(dtype)`: x cast to dtype (a
+    dtype, a legacy type such as `mg.LongTensor`, or its name) - differentiable, as `to`."""
+    if dtype is None:
+        return type_name(self)
+    dtype, device = _dtype_of_type(dtype)
+    return self.to(dtype) if device is None else self.to(device, dtype)
