@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry, constant
+from op_table_layers import LAYER_ENTRIES
 from op_table_nn import NN_ENTRIES
 from strategies import (MAX_SIDE, arrays, away_from, basic_indices, broadcastable_arrays,
                         class_indices, concatenable_arrays, dim, dims, distinct_arrays,
@@ -387,4 +388,4 @@ CONVERSIONS = [
 
 CORE_ENTRIES = (ARITHMETIC + ELEMENTWISE + STABILITY + SOFTMAX + SELECTION + REDUCTIONS + MATMUL
                 + SHAPE + CONVERSIONS)
-ENTRIES = CORE_ENTRIES + NN_ENTRIES
+ENTRIES = CORE_ENTRIES + NN_ENTRIES + LAYER_ENTRIES

@@ -12,7 +12,9 @@ from .modules import (AvgPool2d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntrop
                       Flatten, LeakyReLU, Linear, MaxPool2d, Module, MSELoss, NLLLoss, ReLU,
                       Sequential, Sigmoid, Softmax, Tanh)
 from .parameter import Parameter
+from .modules import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Linear", "Conv2d",
            "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Flatten",
            "Dropout", "CrossEntropyLoss", "MSELoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+__all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]

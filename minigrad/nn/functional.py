@@ -13,3 +13,7 @@ from ..ops.nn_ops import dropout, linear
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "linear",
            "conv2d", "avg_pool2d", "max_pool2d", "dropout", "cross_entropy", "nll_loss",
            "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+from ..ops.normalization import batch_norm, group_norm, layer_norm  # noqa: E402
+
+__all__ += ["batch_norm", "layer_norm", "group_norm"]

@@ -8,3 +8,5 @@ from .linear import Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .pooling import AvgPool2d, MaxPool2d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import GroupNorm, LayerNorm

@@ -25,6 +25,10 @@ class Module:
     """Base class of layers and models: subclasses assign their parts in `__init__` and define
     `forward`."""
 
+    # The layout of this class's state, saved in state_dict()._metadata as PyTorch saves it;
+    # a layer whose state gained entries raises it and upgrades older state dicts on loading.
+    _version = 1
+
     def __init__(self):
         # Set directly: this class's own __setattr__ reads these registries.
         object.__setattr__(self, "training", True)
@@ -268,6 +272,10 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:
+            metadata[prefix[:-1]] = {"version": self._version}
         for registry in ("_parameters", "_buffers"):
             for name, value in getattr(self, registry).items():
                 if value is not None:
@@ -286,6 +294,7 @@ class Module:
         missing or unexpected keys are an error; a shape mismatch always is.
         Returns (missing_keys, unexpected_keys).
         """
+        state_dict = _upgraded(self, state_dict)
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -328,6 +337,19 @@ class Module:
             return f"{type(self).__name__}({''.join(lines)})"
         body = "\n  ".join(lines + children)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _upgraded(module, state_dict):
+    """A copy of `state_dict` in which each layer that defines `upgrade_state_dict` has filled in
+    what state dicts of its older versions lack (the version read from `_metadata`, as
+    PyTorch's state dicts carry it; None when absent)."""
+    metadata = getattr(state_dict, "_metadata", None) or {}
+    upgraded = OrderedDict(state_dict)
+    for name, layer in module.named_modules():
+        if hasattr(layer, "upgrade_state_dict"):
+            version = metadata.get(name, {}).get("version")
+            layer.upgrade_state_dict(upgraded, name + "." if name else "", version)
+    return upgraded
 
 
 def _join(prefix, name):
