@@ -17,6 +17,10 @@ def functional(lib):
     return lib.nn.functional
 
 
+def _pair(value):
+    return value if isinstance(value, tuple) else (value, value)
+
+
 def float_constant(lib, array, like):
     """A drawn float array as a tensor of `like`'s dtype and device (None stays None)."""
     return None if array is None else constant(lib, array, like).to(like.dtype)
@@ -123,4 +127,155 @@ NORMALIZATION = [
             constants=group_counts, second_order=True, name="group_norm (groups, affine or not)"),
 ]
 
-LAYER_ENTRIES = NORMALIZATION
+# ---------------------------------------------------------------------------
+# transposed and 1-D convolution
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def conv_transpose_arrays(draw, batched=True):
+    """x (N, C, H, W), weight (C, O / groups, kH, kW), bias (O,); groups is C / weight's C."""
+    groups = draw(st.sampled_from([1, 1, 2]))
+    in_per_group, out_per_group = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    size = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    batch = (draw(st.integers(1, 2)),) if batched else ()
+    return (draw(arrays(batch + (groups * in_per_group,) + size)),
+            draw(arrays((groups * in_per_group, out_per_group) + kernel)),
+            draw(arrays((groups * out_per_group,))))
+
+
+def conv_transpose_options(x, weight, bias):
+    """Constants: stride, padding, output_padding (below the stride or the dilation),
+    dilation, groups; the output at least one pixel, with output_padding or without."""
+    groups = bias.shape[0] // weight.shape[1]
+    options = st.tuples(st.sampled_from([1, 2, (2, 1)]), st.sampled_from([0, 1, (1, 0)]),
+                        st.sampled_from([0, 1]), st.sampled_from([1, 2]), st.just(groups))
+
+    def valid(o):
+        stride, padding, extra, dilation, _ = o
+        stride, padding = _pair(stride), _pair(padding)
+        if any(extra >= s and extra >= dilation for s in stride):
+            return False
+        return all((n - 1) * s - 2 * p + dilation * (k - 1) + 1 >= 1 for n, s, p, k in
+                   zip(x.shape[-2:], stride, padding, weight.shape[-2:]))
+
+    return options.filter(valid)
+
+
+def conv_transpose_call(lib, x, w, b, stride, padding, output_padding, dilation, groups):
+    conv_transpose2d = functional(lib).conv_transpose2d
+    return (conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+            conv_transpose2d(x, w, stride=stride, padding=padding, groups=groups,
+                             dilation=dilation))
+
+
+@st.composite
+def conv1d_arrays(draw):
+    """x (N, C, L), weight (O, C / groups, k), bias (O,), and groups."""
+    groups = draw(st.sampled_from([1, 2]))
+    in_per_group, out_per_group = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel, length = draw(st.integers(1, 3)), draw(st.integers(3, 5))
+    return (draw(arrays((draw(st.integers(1, 2)), groups * in_per_group, length))),
+            draw(arrays((groups * out_per_group, in_per_group, kernel))),
+            draw(arrays((groups * out_per_group,))))
+
+
+def conv1d_options(x, weight, bias):
+    groups = x.shape[1] // weight.shape[1]
+    return st.tuples(st.sampled_from([1, 2, (2,)]), st.sampled_from([0, 1, "same", "valid"]),
+                     st.sampled_from([1, 2]), st.just(groups)).filter(
+        lambda o: (o[1] != "same" or o[0] == 1)
+        and o[2] * (weight.shape[2] - 1) + 1 <= x.shape[2] + 2 * (o[1] if o[1] in (0, 1) else 0))
+
+
+def conv1d_call(lib, x, w, b, stride, padding, dilation, groups):
+    conv1d = functional(lib).conv1d
+    return (conv1d(x, w, b, stride, padding, dilation, groups),
+            conv1d(x[0], w, stride=stride, padding=padding, dilation=dilation, groups=groups))
+
+
+CONVOLUTION_FORMS = [
+    OpEntry(("nn.functional.conv_transpose2d",), conv_transpose_call, conv_transpose_arrays(),
+            constants=conv_transpose_options, second_order=True,
+            name="conv_transpose2d (stride, padding, output_padding, dilation, groups)"),
+    OpEntry(("nn.functional.conv_transpose2d",), conv_transpose_call,
+            conv_transpose_arrays(batched=False), constants=conv_transpose_options,
+            second_order=True, name="conv_transpose2d (one unbatched image)"),
+    OpEntry(("nn.functional.conv1d",), conv1d_call, conv1d_arrays(), constants=conv1d_options,
+            second_order=True, name="conv1d (stride, padding, dilation, groups; unbatched)"),
+]
+
+# ---------------------------------------------------------------------------
+# pooling, padding and interpolation
+# ---------------------------------------------------------------------------
+
+
+def images(min_side=1, max_side=4, distinct=False):
+    """One (N, C, H, W) array; its values pairwise distinct for max pooling (no ties)."""
+    shape = st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(min_side, max_side),
+                      st.integers(min_side, max_side))
+    return st.tuples(distinct_arrays(shape) if distinct else arrays(shape))
+
+
+def output_sizes(x):
+    """Constants: an adaptive pool's output size: an int, a pair (None keeps an axis), sizes
+    that do not divide the input's, and larger than the input."""
+    side = st.integers(1, 5)
+    return st.tuples(side | st.tuples(side | st.none(), side))
+
+
+ADAPTIVE_AND_RESAMPLING = [
+    OpEntry(("nn.functional.adaptive_avg_pool2d",),
+            lambda lib, x, size: (functional(lib).adaptive_avg_pool2d(x, size),
+                                  functional(lib).adaptive_avg_pool2d(x[0], size)),
+            images(), constants=output_sizes, second_order=True,
+            name="adaptive_avg_pool2d (any output size; unbatched)"),
+    OpEntry(("nn.functional.adaptive_max_pool2d",),
+            lambda lib, x, size: (*functional(lib).adaptive_max_pool2d(x, size, True),
+                                  functional(lib).adaptive_max_pool2d(x[0], size)),
+            images(distinct=True), constants=output_sizes, second_order=True,
+            name="adaptive_max_pool2d (any output size, indices; unbatched)"),
+    OpEntry(("nn.functional.avg_pool2d",),
+            lambda lib, x, kernel, padding, divisor: functional(lib).avg_pool2d(
+                x, kernel, 1, padding, count_include_pad=False, divisor_override=divisor),
+            images(min_side=2), constants=lambda x: st.tuples(
+                st.sampled_from([1, 2, (2, 1)]), st.sampled_from([0, 1]),
+                st.none() | st.sampled_from([1, 3])).filter(lambda o: o[1] <= min(_pair(o[0])) // 2),
+            second_order=True, name="avg_pool2d (divisor_override)"),
+    OpEntry(("nn.functional.pad",),
+            lambda lib, x, widths, mode, value: functional(lib).pad(x, widths, mode, value),
+            images(min_side=3),
+            constants=lambda x: st.one_of(
+                st.tuples(st.tuples(*[st.integers(-1, 2)] * 4), st.just("constant"),
+                          st.sampled_from([None, 0.5])),
+                st.tuples(st.tuples(*[st.integers(0, 2)] * 4),
+                          st.sampled_from(["reflect", "replicate", "circular"]), st.none())),
+            second_order=True, name="pad (constant with negative widths, reflect, replicate, "
+                                    "circular)"),
+    OpEntry(("nn.functional.interpolate",),
+            lambda lib, x, size, scale, mode, corners: functional(lib).interpolate(
+                x, size=size, scale_factor=None if size is not None else scale, mode=mode,
+                align_corners=corners),
+            images(),
+            constants=lambda x: st.tuples(
+                st.none() | st.tuples(st.integers(1, 5), st.integers(1, 5)),
+                st.sampled_from([2, 1.5, (0.75, 2.5)]),
+                st.sampled_from(["nearest", "nearest-exact", "bilinear"]),
+                st.none()).flatmap(lambda o: st.tuples(
+                    st.just(o[0]), st.just(o[1]), st.just(o[2]),
+                    st.sampled_from([False, True]) if o[2] == "bilinear" else st.none())).filter(
+                lambda o: o[0] is not None or all(int(n * f) >= 1 for n, f in zip(
+                    x.shape[2:], _pair(o[1])))),
+            second_order=True, name="interpolate (nearest, nearest-exact, bilinear; size or "
+                                    "scale_factor; align_corners)"),
+    OpEntry(("nn.functional.interpolate",),
+            lambda lib, x, mode: (functional(lib).interpolate(x, scale_factor=2.5, mode=mode),
+                                  functional(lib).interpolate(x, size=4, mode=mode)),
+            st.tuples(arrays(st.tuples(st.integers(1, 2), st.integers(1, 2),
+                                       st.integers(1, 4)))),
+            constants=st.tuples(st.sampled_from(["nearest", "linear"])), second_order=True,
+            name="interpolate (1-D: nearest, linear)"),
+]
+
+LAYER_ENTRIES = NORMALIZATION + CONVOLUTION_FORMS + ADAPTIVE_AND_RESAMPLING

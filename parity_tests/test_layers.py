@@ -164,3 +164,153 @@ def test_layer_and_group_norm_layers_are_torchs(build, shape):
     their_y.pow(3).sum().backward()
     np.testing.assert_allclose(to_numpy(mine_x.grad), to_numpy(their_x.grad), rtol=1e-10,
                                atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# transposed and 1-D convolution, adaptive pooling, resampling
+# ---------------------------------------------------------------------------
+
+LAYERS = [
+    (lambda lib: lib.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1,
+                                        groups=2), (2, 4, 3, 3)),
+    (lambda lib: lib.nn.ConvTranspose2d(3, 2, (2, 3), dilation=2, bias=False), (3, 4, 2)),
+    (lambda lib: lib.nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2), (2, 4, 7)),
+    (lambda lib: lib.nn.Conv1d(2, 3, 4, padding="same", dilation=2), (2, 5)),
+    (lambda lib: lib.nn.AdaptiveAvgPool2d((None, 3)), (2, 3, 5, 7)),
+    (lambda lib: lib.nn.AdaptiveAvgPool2d(1), (2, 3, 4, 4)),
+    (lambda lib: lib.nn.AdaptiveMaxPool2d(3), (2, 3, 5, 7)),
+    (lambda lib: lib.nn.Upsample(scale_factor=2), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.Upsample(size=(4, 5), mode="bilinear"), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.UpsamplingBilinear2d(scale_factor=2), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.UpsamplingNearest2d(size=5), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.ZeroPad2d((1, 0, 2, 1)), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.ConstantPad2d(1, -2.5), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.ReflectionPad2d(2), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.ReflectionPad1d((1, 2)), (2, 4)),
+    (lambda lib: lib.nn.ReplicationPad2d((0, 1, 2, 3)), (1, 2, 3, 3)),
+    (lambda lib: lib.nn.ReplicationPad1d(2), (1, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("build, shape", LAYERS, ids=lambda v: "" if callable(v) else str(v))
+def test_layers_compute_torchs_outputs_and_gradients_from_torchs_weights(build, shape):
+    theirs = build(torch).double()
+    mine = build(mg).double()
+    assert repr(mine) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in mine.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    mine.load_state_dict(theirs.state_dict())
+    x = np.random.default_rng(2).standard_normal(shape)
+    mine_x, their_x = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mine_y, their_y = mine(mine_x), theirs(their_x)
+    np.testing.assert_allclose(to_numpy(mine_y), to_numpy(their_y), rtol=1e-12, atol=1e-12)
+    (mine_y * mine_y).sum().backward()
+    (their_y * their_y).sum().backward()
+    np.testing.assert_allclose(to_numpy(mine_x.grad), to_numpy(their_x.grad), rtol=1e-10,
+                               atol=1e-12)
+    for (key, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(to_numpy(p.grad), to_numpy(q.grad), rtol=1e-10, atol=1e-12,
+                                   err_msg=key)
+
+
+def test_conv_transpose_initialisation_is_torchs_distribution():
+    """kaiming_uniform_(a=√5): U(-1/√fan_in, 1/√fan_in), fan_in = out_channels/groups · kH · kW
+    (the weight's dim 1), and the bias from the same bound."""
+    mg.manual_seed(0)
+    layer = nn.ConvTranspose2d(64, 8, 4, groups=2)
+    bound = 1 / np.sqrt(4 * 16)
+    weights = to_numpy(layer.weight)
+    assert weights.shape == (64, 4, 4, 4)
+    assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.95 * bound
+    assert np.abs(to_numpy(layer.bias)).max() <= bound
+
+
+def test_conv_transpose_output_size_picks_the_output_padding_as_torch_does():
+    for lib in (torch, mg):
+        layer = lib.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+        x = lib.zeros(1, 2, 4, 4)
+        assert tuple(layer(x).shape) == (1, 3, 7, 7)
+        assert tuple(layer(x, output_size=[8, 8]).shape) == (1, 3, 8, 8)
+        assert tuple(layer(x, output_size=(1, 3, 8, 7)).shape) == (1, 3, 8, 7)
+        with pytest.raises(ValueError, match=r"requested an output size of \[9, 9\], but valid "
+                                             r"sizes range from \[7, 7\] to \[8, 8\]"):
+            layer(x, output_size=[9, 9])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.nn.ConvTranspose2d(4, 2, 3)(lib.zeros(1, 3, 5, 5)), RuntimeError,
+     r"expected input\[1, 3, 5, 5\] to have 4 channels, but got 3 channels instead"),
+    (lambda lib: lib.nn.functional.conv_transpose2d(lib.zeros(1, 2, 3, 3), lib.zeros(2, 1, 3, 3),
+                                                    stride=2, output_padding=2), RuntimeError,
+     r"output padding must be smaller than either stride or dilation"),
+    (lambda lib: lib.nn.functional.adaptive_avg_pool2d(lib.zeros(1, 2, 3, 3), (1, 2, 3)),
+     (ValueError, RuntimeError), r"output_size must be 2"),
+    (lambda lib: lib.nn.functional.pad(lib.zeros(1, 2, 3, 3), (3, 0, 0, 0), "reflect"),
+     RuntimeError, r"Padding size should be less than the corresponding input dimension, but "
+     r"got: padding \(3, 0\) at dimension 3 of input \[1, 2, 3, 3\]"),
+    (lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 2, 3), scale_factor=2,
+                                               mode="bilinear"),
+     NotImplementedError, r"Got 3D input, but bilinear mode needs 4D input"),
+    (lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 2, 3, 3)), ValueError,
+     r"either size or scale_factor should be defined|only one of size or scale_factor"),
+], ids=["ConvTranspose2d channels", "output_padding", "adaptive output size", "reflect width",
+        "bilinear rank", "interpolate size"])
+def test_resampling_errors_are_torchs(call, error, message):
+    for lib in (torch, mg):
+        with pytest.raises(error, match=message):
+            call(lib)
+
+
+# ---------------------------------------------------------------------------
+# containers
+# ---------------------------------------------------------------------------
+
+
+def container_model(lib):
+    """Every container, with repeated layers (printed once), names and plain tensors."""
+    from collections import OrderedDict
+
+    layers = lib.nn
+
+    class Model(layers.Module):
+        def __init__(self):
+            super().__init__()
+            self.scales = layers.ParameterList([layers.Parameter(lib.zeros(2)), lib.ones(3)])
+            self.named = layers.ParameterDict({"w": layers.Parameter(lib.zeros(2))})
+            self.blocks = layers.ModuleList([layers.Linear(1, 1) for _ in range(3)]
+                                            + [layers.ReLU()])
+            self.heads = layers.ModuleDict({"a": layers.Linear(2, 2),
+                                            "b": layers.Identity(5, unused=1)})
+            self.features = layers.Sequential(OrderedDict([("conv", layers.Conv2d(1, 2, 1)),
+                                                           ("act", layers.ReLU())]))
+            self.unflatten = layers.Unflatten(1, (2, -1))
+
+    return Model()
+
+
+def test_containers_register_as_torchs_do():
+    mine, theirs = container_model(mg), container_model(torch)
+    assert list(mine.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in mine.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert repr(mine.blocks) == repr(theirs.blocks)
+    assert repr(mine.heads) == repr(theirs.heads) and repr(mine.features) == repr(theirs.features)
+    assert isinstance(mine.scales[1], nn.Parameter) and mine.scales[1].requires_grad
+    assert tuple(mine.unflatten(mg.zeros(3, 8)).shape) == (3, 2, 4)
+
+
+def test_module_list_and_dict_edit_as_torchs_do():
+    for lib in (torch, mg):
+        blocks = lib.nn.ModuleList([lib.nn.Linear(1, 1), lib.nn.ReLU(), lib.nn.Tanh()])
+        del blocks[1]
+        blocks.insert(0, lib.nn.Sigmoid())
+        blocks.append(lib.nn.ReLU())
+        blocks += [lib.nn.Identity()]
+        assert [type(b).__name__ for b in blocks] == ["Sigmoid", "Linear", "Tanh", "ReLU",
+                                                     "Identity"]
+        assert list(blocks._modules) == ["0", "1", "2", "3", "4"]
+        assert type(blocks.pop(1)).__name__ == "Linear" and len(blocks[1:]) == 3
+        heads = lib.nn.ModuleDict({"a": lib.nn.ReLU()})
+        heads["b"] = lib.nn.Tanh()
+        heads.update([("c", lib.nn.Sigmoid())])
+        assert list(heads) == ["a", "b", "c"] and "b" in heads
+        assert type(heads.pop("a")).__name__ == "ReLU" and list(heads.keys()) == ["b", "c"]

@@ -13,8 +13,16 @@ from .modules import (AvgPool2d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntrop
                       Sequential, Sigmoid, Softmax, Tanh)
 from .parameter import Parameter
 from .modules import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d,
+                      ConvTranspose2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                      ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+                      ZeroPad2d)
+from .modules import (Identity, ModuleDict, ModuleList, ParameterDict, ParameterList,
+                      Unflatten)
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Linear", "Conv2d",
            "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Flatten",
            "Dropout", "CrossEntropyLoss", "MSELoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
+__all__ += ["Conv1d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d"]
+__all__ += ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten"]

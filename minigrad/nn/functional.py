@@ -17,3 +17,10 @@ __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_
 from ..ops.normalization import batch_norm, group_norm, layer_norm  # noqa: E402
 
 __all__ += ["batch_norm", "layer_norm", "group_norm"]
+
+from ..ops.convolution_forms import conv1d, conv_transpose2d  # noqa: E402
+from ..ops.resampling import (adaptive_avg_pool2d, adaptive_max_pool2d, interpolate,  # noqa: E402
+                              pad)
+
+__all__ += ["conv1d", "conv_transpose2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
+            "interpolate", "pad"]
