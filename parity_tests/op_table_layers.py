@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad.nn.functional  # noqa: F401  (so that `minigrad.nn` is there, as `torch.nn` is)
 from op_entry import OpEntry, constant
-from strategies import arrays, distinct_arrays, positives, reals
+from strategies import arrays, away_from, dim, distinct_arrays, positives, reals
 
 
 def functional(lib):
@@ -278,4 +278,65 @@ ADAPTIVE_AND_RESAMPLING = [
             name="interpolate (1-D: nearest, linear)"),
 ]
 
-LAYER_ENTRIES = NORMALIZATION + CONVOLUTION_FORMS + ADAPTIVE_AND_RESAMPLING
+# ---------------------------------------------------------------------------
+# activations and dropout
+# ---------------------------------------------------------------------------
+
+
+def one(elements=None, shape=None):
+    return st.tuples(arrays(shape, elements))
+
+
+def prelu_arrays():
+    """x (N, C, *) and one slope shared or one per channel."""
+    return st.tuples(st.integers(1, 2), st.integers(1, 3), st.lists(st.integers(1, 2),
+                                                                     max_size=2)).flatmap(
+        lambda s: st.tuples(arrays((s[0], s[1]) + tuple(s[2]), away_from(0.0)),
+                            arrays(st.sampled_from([(1,), (s[1],)]))))
+
+
+ACTIVATION_FUNCTIONS = [
+    OpEntry(("nn.functional.elu",),
+            lambda lib, x: (functional(lib).elu(x), functional(lib).elu(x, alpha=0.7)),
+            one(away_from(0.0)), second_order=True),
+    OpEntry(("nn.functional.selu",), lambda lib, x: functional(lib).selu(x),
+            one(away_from(0.0)), second_order=True),
+    OpEntry(("nn.functional.celu",),
+            lambda lib, x: (functional(lib).celu(x), functional(lib).celu(x, alpha=1.5)),
+            one(away_from(0.0)), second_order=True),
+    OpEntry(("nn.functional.gelu",),
+            lambda lib, x: (functional(lib).gelu(x), functional(lib).gelu(x, approximate="tanh")),
+            one(reals(5.0)), second_order=True, name="gelu (exact and tanh)"),
+    OpEntry(("nn.functional.silu",), lambda lib, x: functional(lib).silu(x), one(),
+            second_order=True),
+    OpEntry(("nn.functional.mish",), lambda lib, x: functional(lib).mish(x), one(),
+            second_order=True),
+    OpEntry(("nn.functional.softmin",), lambda lib, x, d: functional(lib).softmin(x, d),
+            one(), constants=lambda x: st.tuples(dim(x.ndim)), second_order=True),
+    OpEntry(("nn.functional.hardtanh",),
+            lambda lib, x: (functional(lib).hardtanh(x), functional(lib).hardtanh(x, -2.0, 0.5)),
+            one(away_from(-2.0, -1.0, 0.5, 1.0)), second_order=True),
+    OpEntry(("nn.functional.relu6",), lambda lib, x: functional(lib).relu6(x),
+            one(away_from(0.0, 6.0, bound=8.0)), second_order=True),
+    # torch defines no second derivative for hardsigmoid (hardsigmoid_backward has none).
+    OpEntry(("nn.functional.hardsigmoid",), lambda lib, x: functional(lib).hardsigmoid(x),
+            one(away_from(-3.0, 3.0, bound=5.0)), rtol={"float32": 1e-5, "float64": 1e-7},
+            tolerance_reason="torch's CPU hardsigmoid_backward multiplies by 1/6 rounded to "
+                             "float32 (0.1666666716...) in float64 too, 3e-8 relative from the "
+                             "exact 1/6 that minigrad uses (and finite differences confirm)"),
+    OpEntry(("nn.functional.hardswish",), lambda lib, x: functional(lib).hardswish(x),
+            one(away_from(-3.0, 3.0, bound=5.0)), second_order=True),
+    OpEntry(("nn.functional.prelu",), lambda lib, x, w: functional(lib).prelu(x, w),
+            prelu_arrays(), second_order=True, name="prelu (one slope or one per channel)"),
+    OpEntry(("nn.functional.dropout2d", "nn.functional.alpha_dropout"),
+            lambda lib, x: (functional(lib).dropout2d(x, 0.0), functional(lib).dropout2d(x, 1.0),
+                            functional(lib).dropout2d(x, 0.5, training=False),
+                            functional(lib).alpha_dropout(x, 0.0, training=True),
+                            functional(lib).alpha_dropout(x, 0.5)),
+            one(shape=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2),
+                                st.integers(1, 2))),
+            second_order=True, name="dropout2d and alpha_dropout (p = 0, p = 1, eval)"),
+]
+
+LAYER_ENTRIES = (NORMALIZATION + CONVOLUTION_FORMS + ADAPTIVE_AND_RESAMPLING
+                 + ACTIVATION_FUNCTIONS)

@@ -314,3 +314,54 @@ def test_module_list_and_dict_edit_as_torchs_do():
         heads.update([("c", lib.nn.Sigmoid())])
         assert list(heads) == ["a", "b", "c"] and "b" in heads
         assert type(heads.pop("a")).__name__ == "ReLU" and list(heads.keys()) == ["b", "c"]
+
+
+# ---------------------------------------------------------------------------
+# activations and dropout
+# ---------------------------------------------------------------------------
+
+ACTIVATION_LAYERS = ["ELU()", "ELU(alpha=0.5)", "SELU()", "CELU(alpha=2.0)",
+                     "GELU()", "GELU(approximate='tanh')", "SiLU()", "Mish()",
+                     "Softplus(beta=2.0, threshold=1.0)", "ReLU6()", "Hardtanh(-2.0, 0.5)",
+                     "Hardsigmoid()", "Hardswish()", "PReLU()", "PReLU(3, 0.1)",
+                     "LogSoftmax(dim=1)", "Softmin(dim=1)"]
+
+
+@pytest.mark.parametrize("layer", ACTIVATION_LAYERS)
+def test_activation_layers_are_torchs(layer):
+    mine, theirs = eval(f"nn.{layer}").double(), eval(f"torch.nn.{layer}").double()
+    assert repr(mine) == repr(theirs)
+    assert_state_matches(mine, theirs)
+    x = np.random.default_rng(3).standard_normal((2, 3, 4)) * 4
+    mine_x, their_x = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mine_y, their_y = mine(mine_x), theirs(their_x)
+    np.testing.assert_allclose(to_numpy(mine_y), to_numpy(their_y), rtol=1e-12, atol=1e-14)
+    (mine_y * mine_y).sum().backward()
+    (their_y * their_y).sum().backward()
+    np.testing.assert_allclose(to_numpy(mine_x.grad), to_numpy(their_x.grad), rtol=1e-7,
+                               atol=1e-12)  # 1e-7: torch's hardsigmoid slope is float32 1/6
+    for (key, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(to_numpy(p.grad), to_numpy(q.grad), rtol=1e-10, err_msg=key)
+
+
+@pytest.mark.parametrize("layer", ["ELU(alpha=0.5, inplace=True)", "ReLU6(inplace=True)",
+                                   "Hardtanh(inplace=True)", "SiLU(inplace=True)",
+                                   "Dropout2d(0.2)", "AlphaDropout()"])
+def test_activation_layers_print_as_torchs(layer):
+    assert repr(eval(f"nn.{layer}")) == repr(eval(f"torch.nn.{layer}"))
+
+
+def test_dropout2d_zeroes_whole_channels_and_alpha_dropout_keeps_the_moments():
+    mg.manual_seed(0)
+    x = mg.ones(200, 50, 2, 2)
+    y = nn.Dropout2d(0.3)(x).numpy()
+    per_channel = y.reshape(200, 50, 4)
+    assert (per_channel == per_channel[..., :1]).all()  # a channel is kept or dropped whole
+    assert set(np.unique(y)) == {0.0, np.float32(1 / 0.7)}
+    assert abs((y == 0).mean() - 0.3) < 0.02
+    layer = nn.AlphaDropout(0.2)
+    z = layer(mg.randn(400, 500)).numpy()
+    assert abs(z.mean()) < 0.02 and abs(z.std() - 1) < 0.02
+    layer.eval()
+    x = mg.randn(3, 4)
+    assert layer(x) is x and nn.Dropout2d().eval()(mg.ones(1, 2, 3, 3)).numpy().min() == 1

@@ -19,6 +19,8 @@ from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1
                       ZeroPad2d)
 from .modules import (Identity, ModuleDict, ModuleList, ParameterDict, ParameterList,
                       Unflatten)
+from .modules import (CELU, ELU, GELU, SELU, AlphaDropout, Dropout2d, Hardsigmoid, Hardswish,
+                      Hardtanh, LogSoftmax, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus)
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Linear", "Conv2d",
            "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Flatten",
@@ -26,3 +28,6 @@ __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Linear", 
 __all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
 __all__ += ["Conv1d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d"]
 __all__ += ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten"]
+__all__ += ["ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "ReLU6", "Hardtanh",
+            "Hardsigmoid", "Hardswish", "PReLU", "LogSoftmax", "Softmin", "Dropout2d",
+            "AlphaDropout"]

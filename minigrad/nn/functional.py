@@ -24,3 +24,11 @@ from ..ops.resampling import (adaptive_avg_pool2d, adaptive_max_pool2d, interpol
 
 __all__ += ["conv1d", "conv_transpose2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
             "interpolate", "pad"]
+
+from ..ops.exponential_units import celu, elu, gelu, mish, selu, silu, softmin  # noqa: E402
+from ..ops.hard_activations import (hardsigmoid, hardswish, hardtanh, prelu,  # noqa: E402
+                                    relu6)
+from ..ops.nn_ops import alpha_dropout, dropout2d  # noqa: E402
+
+__all__ += ["elu", "selu", "celu", "gelu", "silu", "mish", "softmin", "hardtanh", "relu6",
+            "hardsigmoid", "hardswish", "prelu", "dropout2d", "alpha_dropout"]

@@ -16,3 +16,6 @@ from .resampling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Re
                          UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad2d)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .flatten import Identity, Unflatten
+from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSoftmax,
+                         Mish, PReLU, ReLU6, SiLU, Softmin, Softplus)
+from .dropout import AlphaDropout, Dropout2d
