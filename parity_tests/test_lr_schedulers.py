@@ -10,7 +10,7 @@ import minigrad.optim as optim
 from test_optim import assert_same, make_params, set_random_grads
 
 # torch reminds that optimizer.step() comes first; stepping the schedule alone is on purpose here.
-pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step()`")
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of")
 
 SCHEDULES = {
     "MultiStepLR": ("MultiStepLR", dict(milestones=[3, 7, 7, 20], gamma=0.5)),
