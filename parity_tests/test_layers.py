@@ -365,3 +365,33 @@ def test_dropout2d_zeroes_whole_channels_and_alpha_dropout_keeps_the_moments():
     layer.eval()
     x = mg.randn(3, 4)
     assert layer(x) is x and nn.Dropout2d().eval()(mg.ones(1, 2, 3, 3)).numpy().min() == 1
+
+
+# ---------------------------------------------------------------------------
+# forward hooks
+# ---------------------------------------------------------------------------
+
+
+def test_forward_hooks_see_and_replace_what_flows_as_in_torch():
+    for lib in (torch, mg):
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+        seen = []
+        handles = [model[0].register_forward_hook(
+                       lambda m, args, out: seen.append(("out", tuple(out.shape)))),
+                   model[0].register_forward_pre_hook(
+                       lambda m, args: seen.append(("in", tuple(args[0].shape)))),
+                   model[2].register_forward_hook(lambda m, args, out: out * 0),  # replaces
+                   model[1].register_forward_pre_hook(lambda m, args: args[0] * 0 - 1)]
+        first = model[2].register_forward_hook(lambda m, args, out: seen.append("first"),
+                                               prepend=True)
+        y = model(lib.ones(5, 3))
+        assert seen == [("in", (5, 3)), ("out", (5, 4)), "first"]
+        assert float(y.abs().sum()) == 0
+        for handle in handles + [first]:
+            handle.remove()
+        handles[0].remove()  # twice is harmless
+        assert float(model(lib.ones(5, 3)).abs().sum()) > 0 and len(seen) == 3
+        with model.register_forward_hook(lambda m, args, kwargs, out: out + 1,
+                                         with_kwargs=True):
+            assert tuple(model(lib.ones(1, 3)).shape) == (1, 2)
+        assert not model._forward_hooks
