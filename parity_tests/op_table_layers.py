@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad.nn.functional  # noqa: F401  (so that `minigrad.nn` is there, as `torch.nn` is)
 from op_entry import OpEntry, constant
-from strategies import arrays, away_from, dim, distinct_arrays, positives, reals
+from strategies import arrays, away_from, dim, distinct_arrays, nonzero, positives, reals
 
 
 def functional(lib):
@@ -338,5 +338,87 @@ ACTIVATION_FUNCTIONS = [
             second_order=True, name="dropout2d and alpha_dropout (p = 0, p = 1, eval)"),
 ]
 
+# ---------------------------------------------------------------------------
+# regression, divergence, ranking and similarity losses
+# ---------------------------------------------------------------------------
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+def pair_of(elements=None, min_dims=0):
+    return st.integers(min_dims, 2).flatmap(lambda n: st.tuples(
+        *[st.integers(1, 3)] * n)).flatmap(
+        lambda shape: st.tuples(arrays(shape, elements), arrays(shape, elements)))
+
+
+def signs(x, *_):
+    return st.tuples(hnp.arrays(np.float64, x.shape[:1] if x.ndim == 2 else x.shape,
+                                elements=st.sampled_from([-1.0, 1.0])),
+                     st.sampled_from([0.0, 0.3]), REDUCTIONS)
+
+
+def vectors_pair():
+    """Two (N, D) arrays a and b = a + d, every element of a and of d at least 0.1 from 0:
+    no vector and no difference near zero (the norms' kink)."""
+    return st.tuples(st.integers(1, 3), st.integers(2, 3)).flatmap(
+        lambda shape: st.tuples(arrays(shape, nonzero()), arrays(shape, nonzero()))).map(
+        lambda pair: (pair[0], pair[0] + pair[1]))
+
+
+LOSS_FUNCTIONS = [
+    OpEntry(("nn.functional.l1_loss",),
+            lambda lib, x, t, reduction: functional(lib).l1_loss(x, t, reduction=reduction),
+            pair_of(), constants=lambda x, t: st.tuples(REDUCTIONS).filter(
+                lambda _: bool((np.abs(x - t) > 1e-2).all())),
+            second_order=True, name="l1_loss (reduction)"),
+    OpEntry(("nn.functional.smooth_l1_loss", "nn.functional.huber_loss"),
+            lambda lib, x, t, reduction, beta: (
+                functional(lib).smooth_l1_loss(x, t, reduction=reduction, beta=beta),
+                functional(lib).huber_loss(x, t, reduction=reduction, delta=beta)),
+            pair_of(), constants=lambda x, t: st.tuples(REDUCTIONS, st.sampled_from(
+                [0.5, 1.0, 2.0])).filter(lambda o: bool(
+                    (np.abs(np.abs(x - t) - o[1]) > 1e-2).all() and (np.abs(x - t) > 1e-2).all())),
+            second_order=True, name="smooth_l1_loss and huber_loss (beta, delta, reduction)"),
+    OpEntry(("nn.functional.kl_div",),
+            lambda lib, x, t, reduction: (
+                functional(lib).kl_div(x, t, reduction=reduction),
+                functional(lib).kl_div(x, t.log(), reduction=reduction, log_target=True)),
+            st.tuples(st.integers(1, 3), st.integers(1, 3)).flatmap(lambda shape: st.tuples(
+                arrays(shape), arrays(shape, positives(0.05, 1.0)))),
+            constants=lambda x, t: st.tuples(st.sampled_from(["mean", "sum", "none",
+                                                              "batchmean"])),
+            second_order=True, name="kl_div (reduction, batchmean, log_target)"),
+    OpEntry(("nn.functional.margin_ranking_loss",),
+            lambda lib, a, b, y, margin, reduction: functional(lib).margin_ranking_loss(
+                a, b, float_constant(lib, y, a), margin, reduction=reduction),
+            st.integers(1, 4).flatmap(lambda n: st.tuples(arrays((n,)), arrays((n,)))),
+            constants=lambda a, b: signs(a).filter(lambda o: bool(
+                (np.abs(-o[0] * (a - b) + o[1]) > 1e-2).all())),
+            second_order=True, name="margin_ranking_loss (margin, reduction)"),
+    OpEntry(("nn.functional.cosine_embedding_loss",),
+            lambda lib, a, b, y, margin, reduction: functional(lib).cosine_embedding_loss(
+                a, b, float_constant(lib, y, a), margin, reduction=reduction),
+            vectors_pair(), constants=lambda a, b: signs(a).filter(lambda o: bool((np.abs(
+                (a * b).sum(-1) / np.sqrt((a * a).sum(-1) * (b * b).sum(-1)) - o[1])
+                > 1e-2).all())),
+            second_order=True, name="cosine_embedding_loss (margin, reduction)"),
+    OpEntry(("nn.functional.cosine_similarity", "nn.functional.pairwise_distance",
+             "nn.functional.normalize"),
+            lambda lib, a, b: (functional(lib).cosine_similarity(a, b),
+                               functional(lib).cosine_similarity(a, b, dim=0),
+                               functional(lib).pairwise_distance(a, b),
+                               functional(lib).pairwise_distance(a, b, p=1.5, keepdim=True),
+                               functional(lib).normalize(a), functional(lib).normalize(b, p=3,
+                                                                                     dim=0)),
+            vectors_pair(), second_order=True,
+            name="cosine_similarity, pairwise_distance, normalize"),
+    OpEntry(("nn.functional.one_hot",),
+            lambda lib, x, labels: (functional(lib).one_hot(constant(lib, labels, x)),
+                                    functional(lib).one_hot(constant(lib, labels, x), 5)),
+            one(shape=(1,)), constants=lambda x: st.tuples(hnp.arrays(
+                np.int64, st.tuples(st.integers(1, 3), st.integers(1, 3)),
+                elements=st.integers(0, 4))), grad=False, name="one_hot"),
+]
+
 LAYER_ENTRIES = (NORMALIZATION + CONVOLUTION_FORMS + ADAPTIVE_AND_RESAMPLING
-                 + ACTIVATION_FUNCTIONS)
+                 + ACTIVATION_FUNCTIONS + LOSS_FUNCTIONS)

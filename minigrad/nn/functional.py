@@ -32,3 +32,11 @@ from ..ops.nn_ops import alpha_dropout, dropout2d  # noqa: E402
 
 __all__ += ["elu", "selu", "celu", "gelu", "silu", "mish", "softmin", "hardtanh", "relu6",
             "hardsigmoid", "hardswish", "prelu", "dropout2d", "alpha_dropout"]
+
+from ..ops.distance_losses import (cosine_embedding_loss, cosine_similarity,  # noqa: E402
+                                   huber_loss, kl_div, l1_loss, margin_ranking_loss, normalize,
+                                   one_hot, pairwise_distance, smooth_l1_loss)
+
+__all__ += ["l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "margin_ranking_loss",
+            "cosine_embedding_loss", "cosine_similarity", "pairwise_distance", "normalize",
+            "one_hot"]
