@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry, constant
+from op_table_layers import LAYER_ENTRIES
 from op_table_nn import NN_ENTRIES
 from op_table_math import MATH_ENTRIES
 from op_table_rnn import RNN_ENTRIES
@@ -390,4 +391,5 @@ CONVERSIONS = [
 
 CORE_ENTRIES = (ARITHMETIC + ELEMENTWISE + STABILITY + SOFTMAX + SELECTION + REDUCTIONS + MATMUL
                 + SHAPE + CONVERSIONS)
-ENTRIES = CORE_ENTRIES + NN_ENTRIES + TENSOR_ENTRIES + MATH_ENTRIES + RNN_ENTRIES
+ENTRIES = (CORE_ENTRIES + NN_ENTRIES + TENSOR_ENTRIES + MATH_ENTRIES + RNN_ENTRIES
+           + LAYER_ENTRIES)

@@ -15,9 +15,24 @@ from .parameter import Parameter
 from .modules import (GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNBase, RNNCell,
                       RNNCellBase)
 from . import utils
+from .modules import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .modules import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, Conv1d,
+                      ConvTranspose2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                      ReplicationPad2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+                      ZeroPad2d)
+from .modules import (Identity, ModuleDict, ModuleList, ParameterDict, ParameterList,
+                      Unflatten)
+from .modules import (CELU, ELU, GELU, SELU, AlphaDropout, Dropout2d, Hardsigmoid, Hardswish,
+                      Hardtanh, LogSoftmax, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus)
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Linear", "Conv2d",
            "AvgPool2d", "MaxPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Flatten",
            "Dropout", "CrossEntropyLoss", "MSELoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ += ["utils", "Embedding", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell",
             "LSTMCell", "GRUCell"]
+__all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
+__all__ += ["Conv1d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad2d"]
+__all__ += ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Unflatten"]
+__all__ += ["ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "ReLU6", "Hardtanh",
+            "Hardsigmoid", "Hardswish", "PReLU", "LogSoftmax", "Softmin", "Dropout2d",
+            "AlphaDropout"]

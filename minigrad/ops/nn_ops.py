@@ -102,3 +102,38 @@ def dropout(input, p=0.5, training=True):
     keep = random.generator(input.device).random(input.array.shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return input * Tensor((keep * scale).astype(input.array.dtype))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout, as torch.nn.functional.dropout2d: each channel of (N, C, H, W), or of
+    one image (C, H, W), is zeroed with probability p and the rest scaled by 1/(1 - p)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"dropout2d: expected input of shape (N, C, H, W) or (C, H, W), got "
+                           f"{tuple(input.shape)}")
+    if not training:
+        return input
+    mask_shape = tuple(input.shape[:-2]) + (1, 1)
+    keep = random.generator(input.device).random(mask_shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return input * Tensor((keep * scale).astype(input.array.dtype))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout, as torch.nn.functional.alpha_dropout: dropped elements are set to SELU's
+    negative saturation α' = -1.7581 instead of 0, then y = a·x' + b with
+        a = 1/√((α'²·p + 1)(1 - p)),   b = -a·α'·p
+    so that inputs of mean 0 and variance 1 keep them.   dL/dx = a·m·g (m the kept mask)"""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    saturation = 1.7580993408473766
+    a = 1 / ((saturation ** 2 * p + 1) * (1 - p)) ** 0.5
+    keep = random.generator(input.device).random(input.shape) >= p
+    dtype = input.array.dtype
+    shift = ((keep - 1.0) * saturation * a + saturation * a * p).astype(dtype)
+    return input * Tensor((keep * a).astype(dtype)) + Tensor(shift)

@@ -1,4 +1,4 @@
-"""`Dropout`: zero random elements while training."""
+"""`Dropout`, `Dropout2d`, `AlphaDropout`: zero random elements (or channels) while training."""
 from .. import functional as F
 from .module import Module
 
@@ -21,3 +21,19 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) (or (C, H, W)) with probability p, scaling the rest by
+    1/(1 - p), in training mode; the identity in eval mode."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: keeps the mean and variance of its input (see
+    `functional.alpha_dropout`); the identity in eval mode."""
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)

@@ -1,4 +1,5 @@
-"""`Flatten`: images to vectors, between convolutional and fully connected layers."""
+"""`Flatten`: images to vectors, between convolutional and fully connected layers;
+`Unflatten`, its inverse; `Identity`, which passes its input on."""
 from .module import Module
 
 
@@ -14,3 +15,29 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim `dim` into `unflattened_size` (one size may be -1): (N, 12) -> (N, 3, 4)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input):
+        dim = self.dim % input.ndim
+        return input.reshape(tuple(input.shape[:dim]) + self.unflattened_size
+                             + tuple(input.shape[dim + 1:]))
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Identity(Module):
+    """Returns its input; takes and ignores any arguments (a placeholder, as in PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

@@ -15,6 +15,7 @@ from ... import backend
 from ...autograd import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
+from .hooks import RemovableHandle
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -25,18 +26,59 @@ class Module:
     """Base class of layers and models: subclasses assign their parts in `__init__` and define
     `forward`."""
 
+    # The layout of this class's state, saved in state_dict()._metadata as PyTorch saves it;
+    # a layer whose state gained entries raises it and upgrades older state dicts on loading.
+    _version = 1
+
     def __init__(self):
         # Set directly: this class's own __setattr__ reads these registries.
         object.__setattr__(self, "training", True)
         for registry in _REGISTRIES:
             object.__setattr__(self, registry, OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_pre_hooks")
+        if not hooks and not self.__dict__.get("_forward_hooks"):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    # -- hooks: look at (or replace) what goes in and out of a layer -----------
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call `hook(module, args)` before each forward (`hook(module, args, kwargs)` with
+        with_kwargs=True); a result other than None replaces the arguments (a tuple, or one
+        value; with kwargs, an (args, kwargs) pair). Returns a handle whose remove() undoes it."""
+        return _register(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """Call `hook(module, args, output)` after each forward (`hook(module, args, kwargs,
+        output)` with with_kwargs=True); a result other than None replaces the output. Returns a
+        handle whose remove() undoes it."""
+        return _register(self._forward_hooks, (hook, with_kwargs), prepend)
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
 
     # -- registration by assignment ------------------------------------------
 
@@ -268,6 +310,10 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:
+            metadata[prefix[:-1]] = {"version": self._version}
         for registry in ("_parameters", "_buffers"):
             for name, value in getattr(self, registry).items():
                 if value is not None:
@@ -286,6 +332,7 @@ class Module:
         missing or unexpected keys are an error; a shape mismatch always is.
         Returns (missing_keys, unexpected_keys).
         """
+        state_dict = _upgraded(self, state_dict)
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -328,6 +375,27 @@ class Module:
             return f"{type(self).__name__}({''.join(lines)})"
         body = "\n  ".join(lines + children)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _register(hooks, entry, prepend):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = entry
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _upgraded(module, state_dict):
+    """A copy of `state_dict` in which each layer that defines `upgrade_state_dict` has filled in
+    what state dicts of its older versions lack (the version read from `_metadata`, as
+    PyTorch's state dicts carry it; None when absent)."""
+    metadata = getattr(state_dict, "_metadata", None) or {}
+    upgraded = OrderedDict(state_dict)
+    for name, layer in module.named_modules():
+        if hasattr(layer, "upgrade_state_dict"):
+            version = metadata.get(name, {}).get("version")
+            layer.upgrade_state_dict(upgraded, name + "." if name else "", version)
+    return upgraded
 
 
 def _join(prefix, name):
