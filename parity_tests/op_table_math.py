@@ -6,6 +6,7 @@ bounds draw from short lists of values that are never whole, never half-way
 and never equal to a bound, so finite differences see the flat or linear
 piece torch's gradient describes.
 """
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -99,8 +100,9 @@ def value_and_bounds(count):
     keeps x's shape), none equal to a value of x."""
     return shapes().flatmap(lambda shape: st.tuples(
         arrays(shape, ties(OFF_GRID)),
-        *(hnp.broadcastable_shapes(shape, max_dims=len(shape)).flatmap(
-            lambda bound_shape, values=values: arrays(bound_shape, ties(values)))
+        *(hnp.broadcastable_shapes(shape, max_dims=len(shape))
+          .filter(lambda bound_shape, shape=shape: np.broadcast_shapes(bound_shape, shape) == shape)
+          .flatmap(lambda bound_shape, values=values: arrays(bound_shape, ties(values)))
           for values in (LOWER_BOUNDS, UPPER_BOUNDS)[:count])))
 
 
