@@ -358,11 +358,11 @@ def signs(x, *_):
 
 
 def vectors_pair():
-    """Two (N, D) arrays a and b = a + d, every element of a and of d at least 0.1 from 0:
-    no vector and no difference near zero (the norms' kink)."""
+    """Two (N, D) arrays a and b = a + sign(a)·|d|, every element of a and of d at least 0.1
+    from 0: no element of a or b and no difference near zero (the norms' kinks)."""
     return st.tuples(st.integers(1, 3), st.integers(2, 3)).flatmap(
         lambda shape: st.tuples(arrays(shape, nonzero()), arrays(shape, nonzero()))).map(
-        lambda pair: (pair[0], pair[0] + pair[1]))
+        lambda pair: (pair[0], pair[0] + np.sign(pair[0]) * np.abs(pair[1])))
 
 
 LOSS_FUNCTIONS = [

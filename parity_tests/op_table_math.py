@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry
-from strategies import (arrays, broadcastable_arrays, inputs, matmul_arrays, nonzero, positives,
+from strategies import (arrays, broadcastable_arrays, inputs, nonzero, positives,
                         reals, same_shape_arrays, shapes, ties)
 
 # Never whole, never half-way (round), never a multiple of the divisors below (remainders).
@@ -152,7 +152,8 @@ PRODUCTS = [
     OpEntry(("bmm", "Tensor.bmm"), lambda lib, a, b: (lib.bmm(a, b), a.bmm(b)),
             square_matrices(2, batch=True), second_order=True),
     OpEntry(("mv", "Tensor.mv"), lambda lib, a, v: (lib.mv(a, v), a.mv(v)),
-            matmul_arrays().filter(lambda ab: ab[0].ndim == 2 and ab[1].ndim == 1),
+            st.tuples(st.integers(1, 3), st.integers(1, 3)).flatmap(
+                lambda nm: st.tuples(arrays(nm), arrays(nm[1:]))).map(tuple),
             second_order=True),
     OpEntry(("dot", "Tensor.dot", "outer", "Tensor.outer"),
             lambda lib, a, b: (lib.dot(a, b), a.dot(b), lib.outer(a, b), a.outer(b)),
