@@ -22,11 +22,11 @@ import dataclasses
 import inspect
 import textwrap
 
-import numpy
-
 from .. import backend
 from ..ops.shape import sum_to
 from . import tape
+
+numpy = backend.module_for(backend.cpu)  # the trace keeps host copies of what it saw
 
 SMALL = 6
 """Tensors with at most this many elements are shown with their values."""

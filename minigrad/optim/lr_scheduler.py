@@ -8,6 +8,21 @@ import math
 from .optimizer import Optimizer
 
 
+def initial_lrs(optimizer, last_epoch):
+    """Each group's starting rate ("initial_lr"): recorded now on a fresh start (last_epoch -1),
+    required in the groups when resuming, as PyTorch's schedulers do."""
+    if last_epoch == -1:
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+    else:
+        for i, group in enumerate(optimizer.param_groups):
+            if "initial_lr" not in group:
+                raise KeyError(
+                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                    "a scheduler with last_epoch >= 0: load the optimizer's state_dict first")
+    return [group["initial_lr"] for group in optimizer.param_groups]
+
+
 class StepLR:
     """Multiply every group's learning rate by gamma once every `step_size` epochs.
 
@@ -26,16 +41,7 @@ class StepLR:
         self.optimizer = optimizer
         self.step_size = step_size
         self.gamma = gamma
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "a scheduler with last_epoch >= 0: load the optimizer's state_dict first")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = initial_lrs(optimizer, last_epoch)
         self.last_epoch = last_epoch
         self.step()
 
@@ -68,16 +74,7 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "a scheduler with last_epoch >= 0: load the optimizer's state_dict first")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = initial_lrs(optimizer, last_epoch)
         self.last_epoch = last_epoch
         self._step_count = 0
         self._is_initial = True
