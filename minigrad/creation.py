@@ -4,7 +4,7 @@ Python floats and creation functions give float32 (the default float), Python
 ints int64, and a NumPy array keeps its dtype.
 """
 from . import backend, random
-from .tensor import Tensor
+from .tensor import Tensor, wrap_array
 
 
 def _place(array, device):
@@ -12,7 +12,7 @@ def _place(array, device):
 
 
 def _made(array, requires_grad):
-    return Tensor(array, requires_grad=requires_grad)
+    return wrap_array(array, requires_grad=requires_grad)
 
 
 def _size(sizes, size=None):
@@ -47,7 +47,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 def from_numpy(array):
     """A tensor sharing memory with a NumPy array, keeping its dtype."""
-    return Tensor(array)
+    return wrap_array(array)
 
 
 def _filled(fill, size, dtype, device, requires_grad):

@@ -6,9 +6,11 @@ Each constructor here makes an ordinary `Tensor` of its dtype, and
 `isinstance(x, mg.LongTensor)` asks whether x is an int64 tensor on the CPU,
 as in torch. Type names are PyTorch's, so printed output matches the course's.
 """
+import operator
+
 from . import backend
 from .size import Size
-from .tensor import Tensor
+from .tensor import Tensor, wrap_array
 
 # dtype -> the legacy type's name, as torch spells it
 _TYPE_NAMES = {
@@ -34,29 +36,51 @@ class _LegacyTensorType(type):
 
 
 def legacy_new(dtype, args, device=None):
-    """What `torch.<Type>Tensor(*args)` makes: empty, of the sizes given, or from data."""
+    """What `torch.<Type>Tensor(*args)` makes: empty, of the sizes given, or from data.
+
+    dtype None is `torch.Tensor(*args)`: the default float dtype, and a tensor argument of
+    any dtype gives an alias of it (differentiable, as torch's).
+    """
     device = backend.Device(device or "cpu")
-    if not args:
-        sizes = (0,)
-    elif len(args) == 1 and isinstance(args[0], Tensor):
+    if len(args) == 1 and isinstance(args[0], Tensor):
         source = args[0]
+        if dtype is None:
+            return source.view_as(source) if source.requires_grad else source.detach()
         if source.array.dtype != dtype.numpy:
             raise TypeError(f"expected {dtype} tensor (got {source.dtype}): a legacy "
                             f"constructor does not convert a tensor; use .to({dtype})")
         return source
-    elif all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
-            len(args) == 1 and isinstance(args[0], Size)):
-        sizes = tuple(args[0]) if isinstance(args[0], Size) else args
+    dtype = backend.default_float if dtype is None else dtype
+    if not args:
+        sizes = (0,)
+    elif all(_is_size(a) for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        sizes = tuple(int(n) for n in (args[0] if isinstance(args[0], Size) else args))
     else:
         if len(args) > 1:
-            raise TypeError(f"new(): data must be a sequence (got {len(args)} arguments)")
+            bad = next(a for a in args if not _is_size(a))
+            raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of "
+                            f"type {type(bad).__name__} at pos {args.index(bad)}")
         data = args[0]
-        if isinstance(data, (int, float, bool)):
+        if not isinstance(data, (list, tuple)) and not hasattr(data, "__array__"):
             raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        if getattr(data, "ndim", 1) == 0:
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__module__}."
+                            f"{type(data).__name__})")
         array = backend.as_array(data, dtype)
-        return Tensor(backend.move_to(array, device))
+        return wrap_array(backend.move_to(array, device))
     array = backend.module_for(device).zeros(sizes, dtype=dtype.numpy)
-    return Tensor(array)
+    return wrap_array(array)
+
+
+def _is_size(value):
+    """An int or a NumPy int scalar, as torch's size arguments take; not a bool or an array."""
+    if isinstance(value, (bool, Tensor)) or getattr(value, "ndim", 0) != 0:
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _legacy_type(name):

@@ -26,17 +26,16 @@ class Tensor:
     # NumPy must hand `ndarray * tensor` to Tensor.__rmul__ rather than loop over the tensor.
     __array_priority__ = 1000
 
-    def __init__(self, array, requires_grad=False):
-        if type(array) is not backend.ndarray and not isinstance(array, backend.array_types()):
-            array = backend.as_array(array.array if isinstance(array, Tensor) else array)
-        self.array = array
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = False
-        self._output_index = 0
-        self._version_counter = [0]  # shared with views, bumped by in-place updates
-        if requires_grad:
-            self.requires_grad_(True)
+    def __new__(cls, *args, device=None):
+        """`mg.Tensor(data)`, `mg.Tensor(2, 3)`, `mg.Tensor()`: PyTorch's legacy constructor.
+
+        Data (a list, an array) is copied as the default float dtype; sizes give
+        an uninitialised tensor of the default dtype; a tensor gives an alias of
+        it (its dtype kept). The engine makes its tensors with `wrap_array`.
+        """
+        from .legacy import legacy_new
+
+        return legacy_new(None, args, device)
 
     # -- attributes ----------------------------------------------------------
 
@@ -130,7 +129,7 @@ class Tensor:
     @property
     def data(self):
         """The same numbers as a tensor outside the graph (PyTorch's `.data`)."""
-        return Tensor(self.array)
+        return wrap_array(self.array)
 
     @data.setter
     def data(self, value):
@@ -164,7 +163,7 @@ class Tensor:
 
     def detach(self):
         """The same numbers, cut from the graph; shares memory and version counter."""
-        out = Tensor(self.array)
+        out = wrap_array(self.array)
         out._version_counter = self._version_counter
         return out
 
@@ -233,9 +232,9 @@ class Tensor:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (this tensor has "
                     f"shape {tuple(self.shape)}); pass gradient= to backward")
-            gradient = Tensor(self.xp.ones_like(self.array))
+            gradient = wrap_array(self.xp.ones_like(self.array))
         elif not isinstance(gradient, Tensor):
-            gradient = Tensor(gradient)
+            gradient = wrap_array(gradient)
         if gradient.array.shape != self.array.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {tuple(gradient.shape)} and "
@@ -335,9 +334,33 @@ class Tensor:
         self.array[array_index(index, self.xp)] = self._operand(value)
 
 
+_new_object = object.__new__
+
+
+def wrap_array(array, requires_grad=False, cls=Tensor):
+    """The engine's constructor: a new tensor over `array`, which it keeps as is (no copy, no
+    dtype change); Python numbers and NumPy scalars become arrays by PyTorch's dtype rules.
+
+    Every op builds its outputs here, so it stays as cheap as a constructor can be; the public
+    `Tensor(...)` follows torch's legacy constructor instead.
+    """
+    if type(array) is not backend.ndarray and not isinstance(array, backend.array_types()):
+        array = backend.as_array(array.array if isinstance(array, Tensor) else array)
+    tensor = _new_object(cls)
+    tensor.array = array
+    tensor.grad = None
+    tensor.grad_fn = None
+    tensor._requires_grad = False
+    tensor._output_index = 0
+    tensor._version_counter = [0]  # shared with views, bumped by in-place updates
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
+
+
 def as_output(value):
     """Wrap what a Function's forward returned as a fresh tensor."""
     if isinstance(value, Tensor):
         # An input handed back unchanged must not have its own grad_fn overwritten.
-        return Tensor(value.array) if value._requires_grad else value
-    return Tensor(value)
+        return wrap_array(value.array) if value._requires_grad else value
+    return wrap_array(value)

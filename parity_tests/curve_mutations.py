@@ -65,7 +65,7 @@ def first_gradient_shifted_one_tap(original):
         taps = convolution._pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
         is_max = convolution._first_maxima(xp, taps, output.array.transpose(1, 2, 3, 0))
         is_max = xp.roll(is_max, 1, axis=1).reshape(x.shape[1], len(taps), -1)
-        cols = convolution._per_channel(grad) * curves.mg.Tensor(is_max.astype(grad.array.dtype))
+        cols = convolution._per_channel(grad) * convolution.wrap_array(is_max.astype(grad.array.dtype))
         return convolution.Col2Im.apply(cols, x.shape, ctx.window), None, None
     return backward
 

@@ -51,7 +51,8 @@ TENSOR_NOT_OPS = {
                      "__setitem__"], IN_PLACE),
     "cuda": ("moves to a GPU, and torch here is CPU-only: the whole table runs on 'cuda' through "
              "the device fixture instead"),
-    "__init__": "the constructor",
+    "__new__": ("the legacy constructor mg.Tensor(data) / mg.Tensor(2, 3): tested against torch "
+                "in test_tensor_construction.py"),
     "__repr__": "printing",
     "__hash__": "identity hash, as in torch (tensors are dict keys)",
     "__len__": "the size of the first dim, a Python int",

@@ -17,7 +17,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     gradients are themselves differentiable. `only_inputs`, deprecated in torch,
     is accepted and ignored, as torch does.
     """
-    from ..tensor import Tensor
+    from ..tensor import Tensor, wrap_array
 
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
@@ -40,7 +40,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (output {i} has "
                     f"shape {tuple(output.shape)}); pass grad_outputs")
-            seed = Tensor(output.xp.ones_like(output.array))
+            seed = wrap_array(output.xp.ones_like(output.array))
         elif seed.shape != output.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(seed.shape)} and "

@@ -66,7 +66,7 @@ class SavedTensor:
                 f"{self.version_counter[0]}; expected version {self.version} instead.")
         if self.tensor is not None:
             return self.tensor
-        output = tensor_module.Tensor(self.array)
+        output = tensor_module.wrap_array(self.array)
         output._requires_grad = True
         output.grad_fn = node
         output._output_index = self.output_index

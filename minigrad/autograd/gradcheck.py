@@ -59,7 +59,7 @@ def _numeric_jacobians(fn, inputs, wrt, eps):
 def _analytic_jacobians(fn, inputs, wrt):
     """Rows of the Jacobian, one backward pass per output element."""
     from . import grad
-    from ..tensor import Tensor
+    from ..tensor import wrap_array
 
     outputs = _as_tuple(fn(*inputs))
     jacobians = []
@@ -70,7 +70,7 @@ def _analytic_jacobians(fn, inputs, wrt):
             seed = xp.zeros(out.numel(), dtype=out.array.dtype)
             seed[k] = 1
             if out.requires_grad:
-                grads = grad([out], wrt, [Tensor(seed.reshape(out.shape))], retain_graph=True,
+                grads = grad([out], wrt, [wrap_array(seed.reshape(out.shape))], retain_graph=True,
                              allow_unused=True)
             else:
                 grads = [None] * len(wrt)
@@ -118,7 +118,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     (or `grad_outputs`), differentiated with create_graph=True.
     """
     from . import grad
-    from ..tensor import Tensor
+    from ..tensor import Tensor, wrap_array
 
     inputs = _as_tuple(inputs)
     _differentiable_inputs(inputs)  # refuse non-float64 inputs before any work
@@ -130,7 +130,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grad_outputs = []
         for out in outputs:
             values = [rng.uniform(-1, 1) for _ in range(out.numel())]
-            v = Tensor(out.xp.asarray(values, dtype="float64").reshape(out.shape))
+            v = wrap_array(out.xp.asarray(values, dtype="float64").reshape(out.shape))
             grad_outputs.append(v.requires_grad_())
     grad_outputs = list(_as_tuple(grad_outputs))
     count = len(inputs)
@@ -142,7 +142,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
         grads = grad([o for o, _ in pairs], chosen, [v for _, v in pairs], create_graph=True,
                      allow_unused=True)
-        return tuple(g if g is not None else Tensor(x.xp.zeros(x.shape)) * x.sum() * 0
+        return tuple(g if g is not None else wrap_array(x.xp.zeros(x.shape)) * x.sum() * 0
                      for g, x in zip(grads, chosen))
 
     return gradcheck(first_derivative, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol,

@@ -104,10 +104,10 @@ def _call_backward(node, grads):
         raise RuntimeError(FREED_MESSAGE)
     # A node with one output is pending only because its gradient arrived.
     if len(grads) > 1 and any(g is None for g in grads):
-        from ..tensor import Tensor
+        from ..tensor import wrap_array
 
         xp = next(g for g in grads if g is not None).xp
-        grads = [Tensor(xp.zeros(shape, dtype)) if g is None else g
+        grads = [wrap_array(xp.zeros(shape, dtype)) if g is None else g
                  for g, (shape, dtype) in zip(grads, node.output_shapes)]
     input_grads = node.function.backward(node, *grads)
     if not isinstance(input_grads, tuple):
@@ -138,10 +138,10 @@ def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
     if leaf.grad is None:
         if id(array) in arrays_in_use or array.base is not None or not backend.is_writeable(array):
             array = array.copy()
-        leaf.grad = tensor_module.Tensor(array)
+        leaf.grad = tensor_module.wrap_array(array)
     elif (id(leaf.grad.array) in arrays_in_use or leaf.grad.grad_fn is not None
           or leaf.grad.array.shape != array.shape):
-        leaf.grad = tensor_module.Tensor((leaf.grad + grad).array)
+        leaf.grad = tensor_module.wrap_array((leaf.grad + grad).array)
     else:
         leaf.grad.array += array
         leaf.grad._version_counter[0] += 1
@@ -151,13 +151,13 @@ def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
 
 def _keep_retained_grads(node, grads):
     """Store the gradient of outputs whose tensors asked for `retain_grad()`."""
-    from ..tensor import Tensor
+    from ..tensor import wrap_array
 
     for index, tensor_ref in node._retained.items():
         tensor = tensor_ref()
         if tensor is not None and grads[index] is not None:
             grad = grads[index]
-            tensor.grad = Tensor(grad.array.copy()) if tensor.grad is None else tensor.grad + grad
+            tensor.grad = wrap_array(grad.array.copy()) if tensor.grad is None else tensor.grad + grad
 
 
 def _key(tensor):

@@ -1,6 +1,6 @@
 """`Parameter`: a tensor that a Module learns."""
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 
 class Parameter(Tensor):
@@ -12,12 +12,10 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __new__(cls, data=None, requires_grad=True):
         if data is None:
             data = backend.as_array([], backend.default_float)
-        super().__init__(data.array if isinstance(data, Tensor) else data)
-        if requires_grad:
-            self.requires_grad_(True)
+        return wrap_array(data.array if isinstance(data, Tensor) else data, requires_grad, cls)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -6,7 +6,7 @@ output save the output rather than the input.
 """
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .elementwise import where
 
 
@@ -21,7 +21,7 @@ class Sigmoid(Function):
         with backend.overflow_allowed(xp):
             xp.exp(s, out=s)
         s += 1
-        s = Tensor(xp.reciprocal(s, out=s))
+        s = wrap_array(xp.reciprocal(s, out=s))
         ctx.save_for_backward(s)
         return s
 
@@ -36,7 +36,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        t = Tensor(x.xp.tanh(x.array))
+        t = wrap_array(x.xp.tanh(x.array))
         ctx.save_for_backward(t)
         return t
 
@@ -51,14 +51,14 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor(x.xp.maximum(x.array, 0))
+        y = wrap_array(x.xp.maximum(x.array, 0))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * Tensor((y.array > 0).astype(grad.array.dtype))
+        return grad * wrap_array((y.array > 0).astype(grad.array.dtype))
 
 
 class LeakyReLU(Function):
@@ -74,7 +74,7 @@ class LeakyReLU(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         slope = x.xp.where(x.array > 0, 1.0, ctx.negative_slope).astype(grad.array.dtype)
-        return grad * Tensor(slope), None
+        return grad * wrap_array(slope), None
 
 
 class Softplus(Function):
@@ -92,7 +92,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        linear = Tensor(x.array * ctx.beta > ctx.threshold)
+        linear = wrap_array(x.array * ctx.beta > ctx.threshold)
         slope = (x * ctx.beta).sigmoid()
         return grad * where(linear, 1.0, slope), None, None
 
@@ -104,7 +104,7 @@ class Softmax(Function):
     def forward(ctx, x, dim):
         xp, a = x.xp, x.array
         e = xp.exp(a - a.max(axis=dim, keepdims=True))
-        y = Tensor(e / e.sum(axis=dim, keepdims=True))
+        y = wrap_array(e / e.sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -122,7 +122,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         xp, a = x.xp, x.array
         shifted = a - a.max(axis=dim, keepdims=True)
-        y = Tensor(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)))
+        y = wrap_array(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .nn_ops import check_weight_and_bias
 from .shape import broadcast_to
 
@@ -335,7 +335,7 @@ class AvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        share = _per_channel(grad / Tensor(ctx.divisor))
+        share = _per_channel(grad / wrap_array(ctx.divisor))
         taps = math.prod(ctx.window.kernel)
         cols = broadcast_to(share, (share.array.shape[0], taps, share.array.shape[2]))
         return Col2Im.apply(cols, ctx.shape, ctx.window), None, None
@@ -357,7 +357,7 @@ class MaxPool2d(Function):
         y = taps[0].copy()
         for tap in taps[1:]:
             xp.maximum(y, tap, out=y)
-        output = Tensor(y.transpose(3, 0, 1, 2))
+        output = wrap_array(y.transpose(3, 0, 1, 2))
         ctx.window = window
         ctx.save_for_backward(x, output)
         if not return_indices:
@@ -372,7 +372,7 @@ class MaxPool2d(Function):
         taps = _pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
         maxima = output.array.transpose(1, 2, 3, 0)
         is_max = _first_maxima(xp, taps, maxima).reshape(x.array.shape[1], len(taps), -1)
-        cols = _per_channel(grad) * Tensor(is_max.astype(grad.array.dtype))
+        cols = _per_channel(grad) * wrap_array(is_max.astype(grad.array.dtype))
         return Col2Im.apply(cols, x.array.shape, ctx.window), None, None
 
 

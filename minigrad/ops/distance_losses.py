@@ -11,7 +11,7 @@ their first and second derivatives come from the parts):
 
 and the similarities they use: cosine_similarity, pairwise_distance, normalize.
 """
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .elementwise import where
 from .losses import _check_reduction, _reduce
 
@@ -35,7 +35,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     distance = _difference("smooth_l1_loss", input, target).abs()
     if beta == 0:
         return _reduce(distance, reduction)
-    near = Tensor(distance.array < beta)
+    near = wrap_array(distance.array < beta)
     return _reduce(where(near, distance * distance * (0.5 / beta), distance - 0.5 * beta),
                    reduction)
 
@@ -45,7 +45,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     distance = _difference("huber_loss", input, target).abs()
-    near = Tensor(distance.array < delta)
+    near = wrap_array(distance.array < delta)
     return _reduce(where(near, distance * distance * 0.5, (distance - 0.5 * delta) * delta),
                    reduction)
 
@@ -58,7 +58,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
-        positive = Tensor(target.array > 0)
+        positive = wrap_array(target.array > 0)
         safe_log = where(positive, target, 1.0).log()
         pointwise = where(positive, target * safe_log, 0.0) - target * input
     if reduction == "batchmean":
@@ -98,8 +98,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     dot = (input1 * input2).sum(-1)
     squares = ((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)
     cosine = dot / squares.sqrt()
-    positive = Tensor(target.array == 1)
-    negative = Tensor(target.array == -1)
+    positive = wrap_array(target.array == 1)
+    negative = wrap_array(target.array == -1)
     loss = where(positive, 1 - cosine, 0.0) + where(negative, (cosine - margin).clamp(min=0),
                                                      0.0)
     return _reduce(loss, reduction)
@@ -116,4 +116,4 @@ def one_hot(tensor, num_classes=-1):
     if tensor.numel() and (tensor.array.min() < 0 or tensor.array.max() >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes." if tensor.array.max()
                            >= num_classes else "Class values must be non-negative.")
-    return Tensor((tensor.array[..., None] == xp.arange(num_classes)).astype("int64"))
+    return wrap_array((tensor.array[..., None] == xp.arange(num_classes)).astype("int64"))

@@ -8,7 +8,7 @@ import math
 
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 
 class Add(Function):
@@ -97,9 +97,9 @@ def _zero_where(mask, a, formula):
     if not mask.any():
         return formula(a)
     xp, dtype = a.xp, a.array.dtype
-    masked = Tensor(mask)
-    safe_a = where(masked, Tensor(xp.ones((), dtype)), a)
-    return where(masked, Tensor(xp.zeros((), dtype)), formula(safe_a))
+    masked = wrap_array(mask)
+    safe_a = where(masked, wrap_array(xp.ones((), dtype)), a)
+    return where(masked, wrap_array(xp.zeros((), dtype)), formula(safe_a))
 
 
 class Neg(Function):
@@ -119,7 +119,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor(x.xp.exp(x.array))
+        y = wrap_array(x.xp.exp(x.array))
         ctx.save_for_backward(y)
         return y
 
@@ -162,7 +162,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor(x.xp.sqrt(x.array))
+        y = wrap_array(x.xp.sqrt(x.array))
         ctx.save_for_backward(y)
         return y
 
@@ -183,7 +183,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * Tensor(x.xp.sign(x.array))
+        return grad * wrap_array(x.xp.sign(x.array))
 
 
 class Clamp(Function):
@@ -203,7 +203,7 @@ class Clamp(Function):
             inside &= x.array >= ctx.low
         if ctx.high is not None:
             inside &= x.array <= ctx.high
-        return grad * Tensor(inside.astype(grad.array.dtype)), None, None
+        return grad * wrap_array(inside.astype(grad.array.dtype)), None, None
 
 
 class Where(Function):
@@ -216,8 +216,8 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        zero = Tensor(grad.xp.zeros((), grad.array.dtype))
-        condition = Tensor(ctx.condition)
+        zero = wrap_array(grad.xp.zeros((), grad.array.dtype))
+        condition = wrap_array(ctx.condition)
         return None, where(condition, grad, zero), where(condition, zero, grad)
 
 
@@ -243,8 +243,8 @@ def as_tensor_like(value, like):
         dtype = like.array.dtype
         if _CATEGORY[kind] > _CATEGORY[dtype.kind]:
             dtype = backend.default_float.numpy if kind == "f" else xp.int64
-        return Tensor(xp.asarray(value, dtype=dtype))
-    return Tensor(xp.asarray(value))
+        return wrap_array(xp.asarray(value, dtype=dtype))
+    return wrap_array(xp.asarray(value))
 
 
 def promote(a, b):
@@ -378,7 +378,7 @@ def _comparison(compare):
     def compare_tensors(a, b):
         b_array = b.array if isinstance(b, Tensor) else b
         try:
-            return Tensor(compare(a.array, b_array))
+            return wrap_array(compare(a.array, b_array))
         except ValueError:
             error = broadcast_error(a.shape, getattr(b_array, "shape", ()))
             if error is None:

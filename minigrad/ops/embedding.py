@@ -9,7 +9,7 @@ derivatives come free.
 """
 from ..autograd import no_grad
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .shape import IndexAdd
 
 
@@ -33,7 +33,7 @@ class Embedding(Function):
                 factor = factor / counts[indices]
             if ctx.padding_idx is not None:
                 factor = factor * (indices != ctx.padding_idx)
-            grad = grad * Tensor(factor.astype(grad.array.dtype)[..., None])
+            grad = grad * wrap_array(factor.astype(grad.array.dtype)[..., None])
         return IndexAdd.apply(grad, ctx.weight_shape, indices), None, None, None
 
 

@@ -18,7 +18,7 @@ import math
 
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .activations import sigmoid, softmax, softplus, tanh
 from .elementwise import where
 
@@ -42,7 +42,7 @@ class ExponentialLinear(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        slope = where(Tensor(x.array > 0), ctx.scale,
+        slope = where(wrap_array(x.array > 0), ctx.scale,
                       (x.clamp(max=0) / ctx.beta).exp() * (ctx.scale * ctx.alpha / ctx.beta))
         return grad * slope, None, None, None
 

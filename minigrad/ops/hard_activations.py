@@ -10,7 +10,7 @@ with PyTorch's choice at the kinks, where the derivative does not exist:
     prelu(x, a) = x where x > 0, else a·x (a per channel, dim 1)
 """
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .elementwise import where
 
 
@@ -27,7 +27,7 @@ class Hardtanh(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         inside = (x.array > ctx.low) & (x.array < ctx.high)
-        return grad * Tensor(inside.astype(grad.array.dtype)), None, None
+        return grad * wrap_array(inside.astype(grad.array.dtype)), None, None
 
 
 class Hardsigmoid(Function):
@@ -42,7 +42,7 @@ class Hardsigmoid(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         inside = (x.array > -3) & (x.array < 3)
-        return grad * Tensor((inside / 6).astype(grad.array.dtype))
+        return grad * wrap_array((inside / 6).astype(grad.array.dtype))
 
 
 class Hardswish(Function):
@@ -56,8 +56,8 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        middle = where(Tensor(x.array <= 3), x / 3 + 0.5, 1.0)
-        return grad * where(Tensor(x.array < -3), 0.0, middle)
+        middle = where(wrap_array(x.array <= 3), x / 3 + 0.5, 1.0)
+        return grad * where(wrap_array(x.array < -3), 0.0, middle)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -87,4 +87,4 @@ def prelu(input, weight):
                            f"{input.shape[1] if input.ndim >= 2 else 1}.")
     slope = weight.reshape((-1,) + (1,) * (input.ndim - 2)) if weight.numel() != 1 \
         else weight.reshape(())
-    return where(Tensor(input.array > 0), input, input * slope)
+    return where(wrap_array(input.array > 0), input, input * slope)

@@ -10,7 +10,7 @@ forward overwrites; its backward is again a gather and a mask.
 """
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from . import elementwise
 from .elementwise import as_tensor_like
 from .shape import GetItem, IndexAdd, _dim, broadcast_to, getitem
@@ -117,7 +117,7 @@ class Scatter(Function):
     def backward(ctx, grad):
         grad_x = grad_src = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad * Tensor(ctx.kept.astype(grad.array.dtype))
+            grad_x = grad * wrap_array(ctx.kept.astype(grad.array.dtype))
         if ctx.needs_input_grad[1]:
             grad_src = IndexAdd.apply(GetItem.apply(grad, ctx.coords), ctx.src_shape, ctx.part)
         return grad_x, grad_src, None, None
@@ -137,7 +137,7 @@ def _scatter_source(input, index, src, value, op):
     value = src if value is None else value
     value = value.item() if isinstance(value, Tensor) else value
     xp = input.xp
-    return Tensor(xp.full(index.array.shape, value).astype(input.array.dtype))
+    return wrap_array(xp.full(index.array.shape, value).astype(input.array.dtype))
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
@@ -238,7 +238,7 @@ def _fill_value(input, value, op):
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value.ndim} dimension(s).")
         return value if value.array.dtype == input.array.dtype else value.to(input.array.dtype)
-    return Tensor(input.xp.asarray(value).astype(input.array.dtype))
+    return wrap_array(input.xp.asarray(value).astype(input.array.dtype))
 
 
 def masked_fill(input, mask, value):
@@ -247,7 +247,7 @@ def masked_fill(input, mask, value):
     d/dinput = 1 where mask is False, else 0;  d/dvalue = Σ grad where mask holds.
     """
     mask_array = _mask_array(mask, "masked_fill")
-    return elementwise.where(Tensor(input.xp.asarray(mask_array)),
+    return elementwise.where(wrap_array(input.xp.asarray(mask_array)),
                              _fill_value(input, value, "masked_fill"), input)
 
 
@@ -294,11 +294,11 @@ def nonzero(input, *, as_tuple=False):
     xp = input.xp
     array = input.array
     if as_tuple:
-        return tuple(Tensor(p.astype(xp.int64)) for p in xp.nonzero(array.reshape(-1) if
+        return tuple(wrap_array(p.astype(xp.int64)) for p in xp.nonzero(array.reshape(-1) if
                                                                        array.ndim == 0 else array))
     if array.ndim == 0:  # one position, or none, with no coordinates
-        return Tensor(xp.zeros((int(bool(array)), 0), xp.int64))
-    return Tensor(xp.argwhere(array).astype(xp.int64))
+        return wrap_array(xp.zeros((int(bool(array)), 0), xp.int64))
+    return wrap_array(xp.argwhere(array).astype(xp.int64))
 
 
 def argwhere(input):
@@ -321,7 +321,7 @@ def where(condition, input=None, other=None):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {found}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = Tensor(backend.move_to(backend.as_array(input), condition.device))
+        input = wrap_array(backend.move_to(backend.as_array(input), condition.device))
     elif not isinstance(input, Tensor):
         input = as_tensor_like(input, other)
     if not isinstance(other, Tensor):

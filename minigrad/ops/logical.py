@@ -3,7 +3,7 @@ the logical and bitwise ops (`& | ^ ~`).
 
 Their results are booleans or counts: outside the graph, as torch's are.
 """
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from .elementwise import as_tensor_like, broadcast_error
 from .reductions import numpy_spelling, normalize_dims
 
@@ -18,7 +18,7 @@ def _broadcasting(compute, name):
         like = input if isinstance(input, Tensor) else other
         a, b = _array(input, like), _array(other, like)
         try:
-            return Tensor(compute(a, b))
+            return wrap_array(compute(a, b))
         except ValueError:
             error = broadcast_error(a.shape, b.shape)
             if error is None:
@@ -31,7 +31,7 @@ def _broadcasting(compute, name):
 
 def _reduced(input, dim, keepdim, reduce):
     dims = normalize_dims(dim, input.ndim)
-    return Tensor(input.xp.asarray(reduce(input.array, axis=dims, keepdims=keepdim)))
+    return wrap_array(input.xp.asarray(reduce(input.array, axis=dims, keepdims=keepdim)))
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -52,19 +52,19 @@ def count_nonzero(input, dim=None):
     """How many elements (along dim) are nonzero: an int64 tensor."""
     dims = normalize_dims(dim, input.ndim)
     xp = input.xp
-    return Tensor(xp.asarray((input.array != 0).sum(axis=dims)).astype(xp.int64))
+    return wrap_array(xp.asarray((input.array != 0).sum(axis=dims)).astype(xp.int64))
 
 
 def isnan(input):
-    return Tensor(input.xp.isnan(input.array))
+    return wrap_array(input.xp.isnan(input.array))
 
 
 def isinf(input):
-    return Tensor(input.xp.isinf(input.array))
+    return wrap_array(input.xp.isinf(input.array))
 
 
 def isfinite(input):
-    return Tensor(input.xp.isfinite(input.array))
+    return wrap_array(input.xp.isfinite(input.array))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -72,7 +72,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if input.array.dtype != other.array.dtype:
         raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
     try:
-        return Tensor(input.xp.isclose(input.array, other.array, rtol=rtol, atol=atol,
+        return wrap_array(input.xp.isclose(input.array, other.array, rtol=rtol, atol=atol,
                                        equal_nan=equal_nan))
     except ValueError:
         raise broadcast_error(input.array.shape, other.array.shape) from None
@@ -99,9 +99,9 @@ def bincount(input, weights=None, minlength=0):
     weight_array = None if weights is None else weights.array
     counts = xp.bincount(input.array, weights=weight_array, minlength=minlength)
     if weights is None:
-        return Tensor(counts.astype(xp.int64))
+        return wrap_array(counts.astype(xp.int64))
     dtype = weights.array.dtype if weights.array.dtype.kind == "f" else xp.float64
-    return Tensor(counts.astype(dtype))
+    return wrap_array(counts.astype(dtype))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -112,11 +112,11 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         raise RuntimeError("unique(dim=...) is not supported by minigrad; flatten or use "
                            "unique over all elements")
     values, inverse, counts = xp.unique(input.array, return_inverse=True, return_counts=True)
-    out = [Tensor(values)]
+    out = [wrap_array(values)]
     if return_inverse:
-        out.append(Tensor(inverse.reshape(input.array.shape).astype(xp.int64)))
+        out.append(wrap_array(inverse.reshape(input.array.shape).astype(xp.int64)))
     if return_counts:
-        out.append(Tensor(counts.astype(xp.int64)))
+        out.append(wrap_array(counts.astype(xp.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -140,7 +140,7 @@ logical_xor = _logical(lambda a, b: a ^ b, "logical_xor")
 
 
 def logical_not(input):
-    return Tensor(~_truthy(input))
+    return wrap_array(~_truthy(input))
 
 
 def _bitwise(compute, name):
@@ -162,7 +162,7 @@ bitwise_xor = _bitwise(lambda a, b: a ^ b, "bitwise_xor")
 def bitwise_not(input):
     if input.array.dtype.kind == "f":
         raise TypeError(f'"bitwise_not_cpu" not implemented for \'{input.dtype}\'')
-    return Tensor(~input.array)
+    return wrap_array(~input.array)
 
 
 METHODS = {

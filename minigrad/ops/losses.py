@@ -14,7 +14,7 @@ one op as well, which reuses the forward's softmax.
 import warnings
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .activations import softplus
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -235,7 +235,7 @@ def _index_target_distribution(op, target, num_classes, weight, ignore_index, la
     if label_smoothing:
         class_weight = xp.ones(num_classes, dtype) if weight is None else weight
         q[kept] += (label_smoothing / num_classes / divisor) * class_weight
-    return Tensor(q), reduction == "mean" and kept_labels.size == 0
+    return wrap_array(q), reduction == "mean" and kept_labels.size == 0
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -269,7 +269,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / num_classes
         if class_weight is not None:
-            q = q * Tensor(class_weight)
+            q = q * wrap_array(class_weight)
         if reduction == "mean":
             q = q / logits.array.shape[0]
     elif target.array.shape == sample_shape:

@@ -8,7 +8,7 @@ their own, LinearParameterGrads, whose backward is linear again.
 """
 from .. import random
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .matmul import matrix_product
 
 
@@ -101,7 +101,7 @@ def dropout(input, p=0.5, training=True):
         return input
     keep = random.generator(input.device).random(input.array.shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
-    return input * Tensor((keep * scale).astype(input.array.dtype))
+    return input * wrap_array((keep * scale).astype(input.array.dtype))
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -117,7 +117,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     mask_shape = tuple(input.shape[:-2]) + (1, 1)
     keep = random.generator(input.device).random(mask_shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
-    return input * Tensor((keep * scale).astype(input.array.dtype))
+    return input * wrap_array((keep * scale).astype(input.array.dtype))
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -136,4 +136,4 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     keep = random.generator(input.device).random(input.shape) >= p
     dtype = input.array.dtype
     shift = ((keep - 1.0) * saturation * a + saturation * a * p).astype(dtype)
-    return input * Tensor((keep * a).astype(dtype)) + Tensor(shift)
+    return input * wrap_array((keep * a).astype(dtype)) + wrap_array(shift)

@@ -29,7 +29,7 @@ import math
 
 from ..autograd import grad_mode, no_grad
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .nn_ops import check_weight_and_bias
 from .reductions import expand_back
 
@@ -76,8 +76,8 @@ class Standardize(Function):
     def forward(ctx, x, axes, mean, variance, eps):
         xp = x.xp
         r = 1 / xp.sqrt(variance + eps)  # float64, as the statistics are
-        standardized = Tensor(xp.multiply(x.array - mean, r, dtype=x.array.dtype))
-        inverse_std = Tensor(r.astype(x.array.dtype))
+        standardized = wrap_array(xp.multiply(x.array - mean, r, dtype=x.array.dtype))
+        inverse_std = wrap_array(r.astype(x.array.dtype))
         ctx.save_for_backward(standardized, inverse_std, x)
         ctx.axes, ctx.mean, ctx.exact_inverse_std = axes, mean, r
         ctx.count = math.prod(x.shape[axis] for axis in axes)
@@ -90,7 +90,7 @@ class Standardize(Function):
         if grad_inverse_std is not None and not grad_inverse_std.array.any():
             grad_inverse_std = None
         if not grad_mode.is_grad_enabled():
-            return (Tensor(_standardize_input_grad(x.array, grad.array, grad_inverse_std, ctx)),
+            return (wrap_array(_standardize_input_grad(x.array, grad.array, grad_inverse_std, ctx)),
                     None, None, None, None)
         along_x = AccurateMean.apply(grad * standardized, axes)
         if grad_inverse_std is not None:
@@ -162,7 +162,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
                                "evaluation mode")
         xp = input.xp
-        inverse_std = Tensor(1 / xp.sqrt(running_var.array + eps))
+        inverse_std = wrap_array(1 / xp.sqrt(running_var.array + eps))
         scale = inverse_std if weight is None else weight * inverse_std
         shift = -running_mean.detach() * scale
         if bias is not None:
@@ -178,10 +178,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if running_mean is not None or running_var is not None:
         with no_grad():
             if running_mean is not None:
-                running_mean.mul_(1 - momentum).add_(Tensor(mean.reshape(-1) * momentum))
+                running_mean.mul_(1 - momentum).add_(wrap_array(mean.reshape(-1) * momentum))
             if running_var is not None:
                 unbiased = variance.reshape(-1) * (count / (count - 1))
-                running_var.mul_(1 - momentum).add_(Tensor(unbiased * momentum))
+                running_var.mul_(1 - momentum).add_(wrap_array(unbiased * momentum))
     return _affine(standardized, weight, bias, shape)
 
 

@@ -10,7 +10,7 @@ are composed from `where` and arithmetic, so their gradients are those ops'.
 import math
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from .elementwise import _floating, as_tensor_like, promote, where
 
 
@@ -22,7 +22,7 @@ class Unary(Function):
 
     @classmethod
     def forward(cls, ctx, x):
-        y = Tensor(cls.compute(x.xp, x.array))
+        y = wrap_array(cls.compute(x.xp, x.array))
         ctx.save_for_backward(y if cls.saves_output else x)
         return y
 
@@ -131,7 +131,7 @@ class Flat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Tensor(grad.xp.zeros_like(grad.array)), None
+        return wrap_array(grad.xp.zeros_like(grad.array)), None
 
 
 def _unary(function, name, floating=True):
@@ -166,7 +166,7 @@ def square(input):
 
 def _flat(input, compute):
     if input.array.dtype.kind != "f":  # integers are already whole: nothing to round
-        return Tensor(compute(input.xp, input.array).astype(input.array.dtype))
+        return wrap_array(compute(input.xp, input.array).astype(input.array.dtype))
     return Flat.apply(input, compute)
 
 
@@ -199,7 +199,7 @@ def round(input, *, decimals=0):
 def sign(input):
     """-1, 0 or 1 by the sign of x.   d/dx = 0"""
     if input.array.dtype.kind == "b":
-        return Tensor(input.array.copy())
+        return wrap_array(input.array.copy())
     return _flat(input, lambda xp, x: xp.sign(x))
 
 
@@ -259,9 +259,9 @@ def _extreme_of_two(a, b, a_wins):
     """where(a wins, a, b), with ties sharing the gradient evenly as torch does."""
     tie = a.array == b.array
     if not tie.any() or a.array.dtype.kind != "f":
-        return where(Tensor(a_wins | tie), a, b)
+        return where(wrap_array(a_wins | tie), a, b)
     middle = (a + b) * 0.5
-    return where(Tensor(tie), middle, where(Tensor(a_wins), a, b))
+    return where(wrap_array(tie), middle, where(wrap_array(a_wins), a, b))
 
 
 class Remainder(Function):
@@ -285,7 +285,7 @@ class Remainder(Function):
             quotient = a.array / b.array
             xp = a.xp
             rounded = xp.floor(quotient) if ctx.floor_rounding else xp.trunc(quotient)
-            grad_b = -grad * Tensor(rounded.astype(grad.array.dtype))
+            grad_b = -grad * wrap_array(rounded.astype(grad.array.dtype))
         return grad, grad_b, None
 
 
@@ -343,10 +343,10 @@ def clamp(input, min=None, max=None):
     out = input
     if min is not None:
         low, out = _pair(min, out)
-        out = where(Tensor(out.array < low.array), low, out)
+        out = where(wrap_array(out.array < low.array), low, out)
     if max is not None:
         high, out = _pair(max, out)
-        out = where(Tensor(out.array > high.array), high, out)
+        out = where(wrap_array(out.array > high.array), high, out)
     return out
 
 

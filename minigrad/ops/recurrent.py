@@ -15,7 +15,7 @@ between the two libraries unchanged:
 """
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .activations import relu, sigmoid, tanh
 from .nn_ops import linear
 from .shape import cat, stack
@@ -99,7 +99,7 @@ class LSTMGates(Function):
         xp.reciprocal(s, out=s)
         blocks = [s[..., k * size:(k + 1) * size] for k in range(4)]
         blocks[2] = xp.tanh(a.array[..., 2 * size:3 * size])
-        gates = tuple(Tensor(block) for block in blocks)
+        gates = tuple(wrap_array(block) for block in blocks)
         ctx.save_for_backward(*gates)
         return gates
 

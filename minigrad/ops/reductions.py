@@ -8,7 +8,7 @@ import builtins
 from collections import namedtuple
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from .shape import broadcast_to
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -95,7 +95,7 @@ class Extreme(Function):
         (x,) = ctx.saved_tensors
         hits = (x.array == ctx.extreme).astype(grad.array.dtype)
         share = hits / hits.sum(axis=ctx.dims, keepdims=True)
-        return expand_back(grad, x.array.shape, ctx.dims) * Tensor(share), None, None, None
+        return expand_back(grad, x.array.shape, ctx.dims) * wrap_array(share), None, None, None
 
 
 class ExtremeAlongDim(Function):
@@ -116,7 +116,7 @@ class ExtremeAlongDim(Function):
         positions = xp.arange(ctx.shape[ctx.dim]).reshape(
             [-1 if i == ctx.dim else 1 for i in range(len(ctx.shape))])
         chosen = (positions == ctx.indices).astype(grad.array.dtype)
-        return expand_back(grad, ctx.shape, (ctx.dim,)) * Tensor(chosen), None, None, None
+        return expand_back(grad, ctx.shape, (ctx.dim,)) * wrap_array(chosen), None, None, None
 
 
 class Norm(Function):
@@ -131,7 +131,7 @@ class Norm(Function):
             y = xp.abs(x.array).sum(axis=dims, keepdims=keepdim)
         else:
             y = (xp.abs(x.array) ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
-        y = Tensor(y)
+        y = wrap_array(y)
         ctx.save_for_backward(x, y)
         ctx.p, ctx.dims = p, dims
         return y
@@ -143,8 +143,8 @@ class Norm(Function):
         y_full = expand_back(y, x.array.shape, dims)
         grad_full = expand_back(grad, x.array.shape, dims)
         if p == 1:
-            return grad_full * Tensor(xp.sign(x.array)), None, None, None
-        zero = Tensor(y_full.array == 0)
+            return grad_full * wrap_array(xp.sign(x.array)), None, None, None
+        zero = wrap_array(y_full.array == 0)
         safe_y = y_full + zero.to(y.array.dtype)  # ‖x‖ = 0 gives gradient 0, not 0/0
         if p == 2:
             local = x / safe_y
@@ -209,7 +209,7 @@ def _extreme_call(x, dim, keepdim, largest):
     pick = xp.argmax if largest else xp.argmin
     indices = pick(x.array, axis=axis, keepdims=keepdim) if x.ndim else xp.zeros((), xp.int64)
     values = ExtremeAlongDim.apply(x, axis, keepdim, largest) if x.ndim else x * 1
-    return ValuesIndices(values, Tensor(indices.astype(xp.int64)))
+    return ValuesIndices(values, wrap_array(indices.astype(xp.int64)))
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -240,11 +240,11 @@ def _arg_extreme(x, dim, keepdim, pick):
     if dim is None:
         index = pick(x.array)
         shape = (1,) * x.ndim if keepdim else ()
-        return Tensor(x.xp.asarray(index, dtype=x.xp.int64).reshape(shape))
+        return wrap_array(x.xp.asarray(index, dtype=x.xp.int64).reshape(shape))
     (axis,) = normalize_dims(dim, x.ndim) or (0,)
     if x.ndim == 0:
-        return Tensor(x.xp.zeros((), x.xp.int64))
-    return Tensor(pick(x.array, axis=axis, keepdims=keepdim).astype(x.xp.int64))
+        return wrap_array(x.xp.zeros((), x.xp.int64))
+    return wrap_array(pick(x.array, axis=axis, keepdims=keepdim).astype(x.xp.int64))
 
 
 def norm(x, p="fro", dim=None, keepdim=False):

@@ -16,7 +16,7 @@ second derivatives come with them:
 import math
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .matmul import matmul
 
 
@@ -92,7 +92,7 @@ def pad(input, pad, mode="constant", value=None):
                                f"({before}, {after}) at dimension {axis} of input "
                                f"{list(input.shape)}")
         index = (slice(None),) * axis + (
-            Tensor(_source_positions(input.xp, size, before, after, mode)),)
+            wrap_array(_source_positions(input.xp, size, before, after, mode)),)
         input = input[index]
     return input
 
@@ -120,7 +120,7 @@ def _linear_weights(xp, size, out, scale, align_corners, dtype):
     rows = xp.arange(out)
     weights[rows, low] += 1 - fraction
     weights[rows, high] += fraction
-    return Tensor(weights.astype(dtype))
+    return wrap_array(weights.astype(dtype))
 
 
 def _nearest_positions(xp, size, out, scale, exact):
@@ -128,7 +128,7 @@ def _nearest_positions(xp, size, out, scale, exact):
     historical rule) or ⌊(j + ½)·scale⌋ ('nearest-exact')."""
     positions = xp.arange(out, dtype="float64")
     source = xp.floor((positions + 0.5) * scale if exact else positions * scale)
-    return Tensor(xp.minimum(source.astype("int64"), size - 1))
+    return wrap_array(xp.minimum(source.astype("int64"), size - 1))
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -229,7 +229,7 @@ def _averaging_matrix(xp, size, out, dtype):
     weights = xp.zeros((out, size))
     for i, (start, end) in enumerate(_adaptive_windows(size, out)):
         weights[i, start:end] = 1 / (end - start)
-    return Tensor(weights.astype(dtype))
+    return wrap_array(weights.astype(dtype))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -260,5 +260,5 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     flat_input = input.reshape(input.shape[:-2] + (height * width,))
     leading = [xp.arange(n).reshape((-1,) + (1,) * (input.ndim - 1 - axis))
                for axis, n in enumerate(input.shape[:-2])]
-    output = flat_input[tuple(Tensor(a) for a in leading) + (Tensor(indices),)]
-    return (output, Tensor(indices)) if return_indices else output
+    output = flat_input[tuple(wrap_array(a) for a in leading) + (wrap_array(indices),)]
+    return (output, wrap_array(indices)) if return_indices else output

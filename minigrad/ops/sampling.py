@@ -6,7 +6,7 @@ gradient is zero (write `mean + std * mg.randn(...)` to reparameterise).
 """
 from .. import backend, random
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 
 class Normal(Function):
@@ -22,7 +22,7 @@ class Normal(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        zeros = Tensor(grad.xp.zeros_like(grad.array))
+        zeros = wrap_array(grad.xp.zeros_like(grad.array))
         return zeros, zeros
 
 
@@ -45,15 +45,15 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         dtype = backend.numpy_dtype(dtype or backend.default_float)
         device = backend.Device(device or "cpu")
         array = random.normal_array(_size((), size), mean, std, dtype, device)
-        return Tensor(array, requires_grad=requires_grad)
+        return wrap_array(array, requires_grad=requires_grad)
     if size is not None:
         raise TypeError("normal(): size= is only taken with a float mean and a float std")
     like = tensors[0]
     for p in tensors:
         if p.array.dtype.kind != "f":
             raise RuntimeError(f"normal expects floating point mean and std (got {p.dtype})")
-    mean = mean if isinstance(mean, Tensor) else Tensor(like.xp.asarray(mean, like.array.dtype))
-    std = std if isinstance(std, Tensor) else Tensor(like.xp.asarray(std, like.array.dtype))
+    mean = mean if isinstance(mean, Tensor) else wrap_array(like.xp.asarray(mean, like.array.dtype))
+    std = std if isinstance(std, Tensor) else wrap_array(like.xp.asarray(std, like.array.dtype))
     if std.array.size and bool((std.array < 0).any()):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     return Normal.apply(mean, std)

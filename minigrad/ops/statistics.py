@@ -12,7 +12,7 @@ indices, so the gradient lands back where each value came from.
 import math
 
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .elementwise import where
 from .indexing import gather
 from .reductions import ValuesIndices, expand_back, normalize_dims, numpy_spelling
@@ -109,7 +109,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     if axis is not None:
         dim = axis
     dim = _dim(dim, input.ndim)
-    indices = Tensor(_sort_indices(input, dim, descending))
+    indices = wrap_array(_sort_indices(input, dim, descending))
     return ValuesIndices(gather(input, dim, indices), indices)
 
 
@@ -117,7 +117,7 @@ def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """The int64 positions that sort input along dim (`sort(...).indices`)."""
     if axis is not None:
         dim = axis
-    return Tensor(_sort_indices(input, _dim(dim, input.ndim), descending))
+    return wrap_array(_sort_indices(input, _dim(dim, input.ndim), descending))
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -133,7 +133,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     order = _sort_indices(input, dim, descending=largest)
     if input.ndim:
         order = order[(slice(None),) * dim + (slice(0, k),)]
-    indices = Tensor(order)
+    indices = wrap_array(order)
     return ValuesIndices(gather(input, dim, indices), indices)
 
 
@@ -150,7 +150,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     order = _sort_indices(input, dim, descending=False)
     if input.ndim:
         order = order[(slice(None),) * dim + (slice(k - 1, k),)]
-    indices = Tensor(order)
+    indices = wrap_array(order)
     values = gather(input, dim, indices)
     if not keepdim and input.ndim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
@@ -189,8 +189,8 @@ def mode(input, dim=-1, keepdim=False):
     indices = xp.moveaxis(last, -1, dim if input.ndim else 0).astype(xp.int64)
     if not input.ndim:
         indices = indices.reshape(())
-    values = gather(input, dim, Tensor(indices))
-    indices = Tensor(indices)
+    values = gather(input, dim, wrap_array(indices))
+    indices = wrap_array(indices)
     if not keepdim and input.ndim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return ValuesIndices(values, indices)
@@ -205,7 +205,7 @@ def logsumexp(input, dim, keepdim=False):
     x = input if input.array.dtype.kind == "f" else input.to(input.xp.float32)
     shift = x.detach().amax(dims, keepdim=True)
     finite = input.xp.isfinite(shift.array)
-    shift = Tensor(input.xp.where(finite, shift.array, 0))  # all -inf (or inf): no shift
+    shift = wrap_array(input.xp.where(finite, shift.array, 0))  # all -inf (or inf): no shift
     total = (x - shift).exp().sum(dims, keepdim=True).log() + shift
     return total if keepdim else total.squeeze(dims) if dims else total
 
@@ -246,7 +246,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        y = Tensor(x.array.prod(axis=dims, keepdims=keepdim))
+        y = wrap_array(x.array.prod(axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, y)
         ctx.dims = dims
         return y
@@ -275,7 +275,7 @@ def _product_of_others(x, dims):
     lead = moved.array.shape[:len(kept)]
     n = moved.array.size // max(math.prod(lead), 1) if moved.array.size else 0
     rows = moved.reshape(lead + (1, n)).expand(lead + (n, n))
-    others = Prod.apply(where(Tensor(xp.eye(n, dtype=bool)), Tensor(xp.ones((), dtype)), rows),
+    others = Prod.apply(where(wrap_array(xp.eye(n, dtype=bool)), wrap_array(xp.ones((), dtype)), rows),
                         (len(lead) + 1,), False)
     inverse = tuple(sorted(range(x.ndim), key=order.__getitem__))
     return others.reshape(moved.array.shape).permute(inverse)

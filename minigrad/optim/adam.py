@@ -1,5 +1,5 @@
 """Adam: gradient descent scaled by running estimates of the gradient's first two moments."""
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .optimizer import Optimizer, gradient_with_decay
 
 
@@ -42,10 +42,10 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = Tensor(xp.zeros_like(weights))
-            state["exp_avg_sq"] = Tensor(xp.zeros_like(weights))
+            state["exp_avg"] = wrap_array(xp.zeros_like(weights))
+            state["exp_avg_sq"] = wrap_array(xp.zeros_like(weights))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor(xp.zeros_like(weights))
+                state["max_exp_avg_sq"] = wrap_array(xp.zeros_like(weights))
         state["step"] += 1
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
 

@@ -1,7 +1,7 @@
 """Optimisers that scale each parameter's step by its own gradient history: `AdamW`, `RMSprop`,
 `Adagrad`, `Adadelta`, each as PyTorch defines it (the formulas in each class's docstring,
 then the same updates on the raw arrays, in PyTorch's order of operations)."""
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .adam import Adam
 from .optimizer import Optimizer, gradient_with_decay
 
@@ -49,11 +49,11 @@ class RMSprop(Optimizer):
         xp, weights = param.xp, param.array
         if not state:
             state["step"] = 0
-            state["square_avg"] = Tensor(xp.zeros_like(weights))
+            state["square_avg"] = wrap_array(xp.zeros_like(weights))
             if group["momentum"] > 0:
-                state["momentum_buffer"] = Tensor(xp.zeros_like(weights))
+                state["momentum_buffer"] = wrap_array(xp.zeros_like(weights))
             if group["centered"]:
-                state["grad_avg"] = Tensor(xp.zeros_like(weights))
+                state["grad_avg"] = wrap_array(xp.zeros_like(weights))
         state["step"] += 1
         alpha = group["alpha"]
         g = gradient_with_decay(param, group["weight_decay"], group["maximize"])
@@ -92,7 +92,7 @@ class Adagrad(Optimizer):
         # As in PyTorch, every parameter's state exists from the start.
         for group in self.param_groups:
             for param in group["params"]:
-                self.state[param] = {"step": 0, "sum": Tensor(param.xp.full_like(
+                self.state[param] = {"step": 0, "sum": wrap_array(param.xp.full_like(
                     param.array, group["initial_accumulator_value"]))}
 
     def _validate(self, group):
@@ -104,7 +104,7 @@ class Adagrad(Optimizer):
     def _update(self, param, state, group):
         xp = param.xp
         if not state:  # a parameter added by add_param_group
-            state.update(step=0, sum=Tensor(xp.full_like(param.array,
+            state.update(step=0, sum=wrap_array(xp.full_like(param.array,
                                                          group["initial_accumulator_value"])))
         state["step"] += 1
         g = gradient_with_decay(param, group["weight_decay"], group["maximize"])
@@ -143,8 +143,8 @@ class Adadelta(Optimizer):
         xp = param.xp
         if not state:
             state["step"] = 0
-            state["square_avg"] = Tensor(xp.zeros_like(param.array))
-            state["acc_delta"] = Tensor(xp.zeros_like(param.array))
+            state["square_avg"] = wrap_array(xp.zeros_like(param.array))
+            state["acc_delta"] = wrap_array(xp.zeros_like(param.array))
         state["step"] += 1
         rho, eps = group["rho"], group["eps"]
         g = gradient_with_decay(param, group["weight_decay"], group["maximize"])

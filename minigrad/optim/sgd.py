@@ -1,5 +1,5 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
-from ..tensor import Tensor
+from ..tensor import wrap_array
 from .optimizer import Optimizer, gradient_with_decay
 
 
@@ -44,7 +44,7 @@ class SGD(Optimizer):
             buffer = state.get("momentum_buffer")
             if buffer is None:
                 buffer = g.copy()
-                state["momentum_buffer"] = Tensor(buffer)
+                state["momentum_buffer"] = wrap_array(buffer)
             else:
                 buffer = buffer.array
                 buffer *= momentum

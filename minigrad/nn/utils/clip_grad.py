@@ -12,7 +12,7 @@ import math
 
 from ... import backend
 from ...autograd import no_grad
-from ...tensor import Tensor
+from ...tensor import Tensor, wrap_array
 
 
 def _gradients(parameters):
@@ -45,7 +45,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     tensors = [t for t in tensors if t is not None]
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor(backend.as_array(0.0, backend.default_float))
+        return wrap_array(backend.as_array(0.0, backend.default_float))
     xp = tensors[0].xp
     norms = [_vector_norm(xp, t.array, norm_type) for t in tensors]
     total = _vector_norm(xp, xp.stack(norms), norm_type)
@@ -54,7 +54,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
             f"The total norm of order {norm_type} for gradients from `parameters` is "
             "non-finite, so it cannot be clipped. To disable this error and scale the gradients "
             "by the non-finite norm anyway, set `error_if_nonfinite=False`")
-    return Tensor(total)
+    return wrap_array(total)
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):

@@ -16,7 +16,7 @@ from collections import namedtuple
 from ... import backend
 from ...creation import full
 from ...ops.shape import cat
-from ...tensor import Tensor
+from ...tensor import Tensor, wrap_array
 
 
 class PackedSequence(namedtuple("PackedSequence",
@@ -74,7 +74,7 @@ def _as_int_list(values):
 
 
 def _index_tensor(values):
-    return Tensor(backend.as_array(values, backend.int64))
+    return wrap_array(backend.as_array(values, backend.int64))
 
 
 def _inverse(permutation):

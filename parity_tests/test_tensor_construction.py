@@ -1,0 +1,74 @@
+"""The constructors a PyTorch user calls, against torch: the legacy `Tensor(...)` and `tensor`'s
+dtype for lists of NumPy scalars."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+
+
+def described(t):
+    """A tensor's dtype name, shape and values."""
+    return str(t.dtype).rpartition(".")[2], list(t.shape), t.tolist()
+
+
+@pytest.mark.parametrize("call", [
+    "lib.Tensor([1, 2])", "lib.Tensor([[1.5, 2], [3, 4]])", "lib.Tensor(np.array([1.0, 2.0]))",
+    "lib.Tensor(np.array([1, 2]))", "lib.Tensor((2, 3))", "lib.Tensor([])", "lib.Tensor()",
+    "lib.Tensor([True, False])", "lib.Tensor(np.arange(6).reshape(2, 3))",
+])
+def test_legacy_constructor_copies_data_as_the_default_dtype(call):
+    mine, theirs = (eval(call, {"lib": lib, "np": np}) for lib in (mg, torch))
+    assert described(mine) == described(theirs)
+
+
+@pytest.mark.parametrize("call", [
+    "lib.Tensor(2, 3)", "lib.Tensor(4)", "lib.Tensor(np.int64(2), 1)", "lib.Tensor(lib.Size([2, 3]))",
+    "lib.Tensor(0)", "lib.Tensor(3, device='cpu')",
+])
+def test_legacy_constructor_of_sizes_is_uninitialised_of_the_default_dtype(call):
+    mine, theirs = (eval(call, {"lib": lib, "np": np}) for lib in (mg, torch))
+    assert (str(mine.dtype).rpartition(".")[2], list(mine.shape)) == (
+        str(theirs.dtype).rpartition(".")[2], list(theirs.shape))
+
+
+def test_legacy_constructor_follows_the_default_dtype():
+    for lib in (mg, torch):
+        lib.set_default_dtype(lib.float64)
+        try:
+            assert str(lib.Tensor([1]).dtype).endswith("float64")
+            assert str(lib.Tensor(2).dtype).endswith("float64")
+        finally:
+            lib.set_default_dtype(lib.float32)
+
+
+def test_legacy_constructor_of_a_tensor_is_an_alias():
+    for lib in (mg, torch):
+        source = lib.ones(3, dtype=lib.int64)
+        alias = lib.Tensor(source)
+        assert alias.dtype == lib.int64 and alias is not source
+        alias[0] = 5
+        assert source.tolist() == [5, 1, 1]
+        leaf = lib.ones(2, requires_grad=True)
+        through = lib.Tensor(leaf)
+        assert through.requires_grad and not through.is_leaf
+        (through * 3).sum().backward()
+        assert leaf.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("args", ["3.0", "np.float64(2)", "2, 3.0", "[1], [2]"])
+def test_legacy_constructor_refuses_what_torch_refuses(args):
+    with pytest.raises(TypeError) as theirs:
+        eval(f"torch.Tensor({args})", {"torch": torch, "np": np})
+    with pytest.raises(TypeError) as mine:
+        eval(f"mg.Tensor({args})", {"mg": mg, "np": np})
+    assert str(mine.value).split(":")[0].split(" ")[0] == str(theirs.value).split(":")[0].split(" ")[0]
+
+
+def test_every_tensor_is_an_instance_of_tensor_and_the_legacy_types_still_work():
+    made = [mg.ones(2), mg.tensor([1, 2]), mg.Tensor([1.0]), mg.ones(2) * 2, mg.nn.Parameter(mg.ones(1)),
+            mg.LongTensor([1, 2]), mg.FloatTensor(2, 3), mg.arange(3).sum()]
+    assert all(isinstance(t, mg.Tensor) for t in made)
+    assert isinstance(mg.nn.Parameter(mg.ones(1)), mg.nn.Parameter)
+    assert isinstance(mg.LongTensor([1]), mg.LongTensor) and not isinstance(mg.Tensor([1]), mg.LongTensor)
+    assert mg.FloatTensor([1, 2]).dtype == mg.float32 and mg.DoubleTensor(2).dtype == mg.float64
