@@ -30,9 +30,9 @@ from .ops import (acos, addcdiv, addcmul, addmm, asin, atan, atan2, bmm, ceil, c
                   lerp, log1p, log10, maximum, minimum, mm, mv, outer, reciprocal, remainder,
                   round, rsqrt, sign, sin, sinh, square, tan, trunc)
 from .ops import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
-                  count_nonzero, cumsum, equal, isclose, isfinite, isinf, isnan, kthvalue,
-                  logical_and, logical_not, logical_or, logical_xor, logsumexp, median, mode, prod,
-                  unique)
+                  count_nonzero, cumprod, cumsum, equal, isclose, isfinite, isinf, isnan,
+                  kthvalue, logical_and, logical_not, logical_or, logical_xor, logsumexp, median,
+                  mode, prod, unique)
 from .size import Size
 from .tensor import Tensor
 

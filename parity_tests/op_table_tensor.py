@@ -397,6 +397,15 @@ MORE_STATISTICS = [
     OpEntry(("cumsum", "Tensor.cumsum"),
             lambda lib, x, d: (lib.cumsum(x, d), x.cumsum(dim=d), x.cumsum(d, dtype=lib.float64)),
             one(), constants=lambda x: st.tuples(dim(x.ndim)), second_order=True),
+    OpEntry(("cumprod", "Tensor.cumprod"),
+            lambda lib, x, d: (lib.cumprod(x, d), x.cumprod(dim=d), x.cumprod(d, dtype=lib.float64),
+                               lib.cumprod(x, axis=d)),
+            one(nonzero()), constants=lambda x: st.tuples(dim(x.ndim)), second_order=True),
+    # Exact zeros: the gradient at a row's first zero is the product of the others, 0 after it,
+    # and the second derivative takes the O(n²) product of the others.
+    OpEntry(("cumprod",), lambda lib, x, d: lib.cumprod(x, d),
+            one(ties((0.0, 1.5, -2.0, 0.5))), constants=lambda x: st.tuples(dim(x.ndim)),
+            second_order=True, name="cumprod (zeros among the factors)"),
     OpEntry(("logsumexp", "Tensor.logsumexp"),
             lambda lib, x, d, keepdim: (lib.logsumexp(x, d, keepdim), x.logsumexp(dim=d)),
             one(reals(30.0)), constants=lambda x: st.tuples(dims(x.ndim).filter(
@@ -408,9 +417,10 @@ MORE_STATISTICS = [
     # (a selection algorithm): only their values are compared here. mode points at the last.
     OpEntry(("median", "kthvalue", "mode"),
             lambda lib, x, d: tuple(order_statistics(lib, x, d, False)[i] for i in (0, 1, 3, 5, 6))
-            + (lib.cumsum(x.long(), d), lib.prod(x.long(), d), x.long().prod()),
+            + (lib.cumsum(x.long(), d), lib.prod(x.long(), d), x.long().prod(),
+               lib.cumprod(x.long(), d), lib.cumprod(x.bool(), d)),
             one(ties((-1.0, 0.0, 2.0))), constants=lambda x: st.tuples(dim(x.ndim)), grad=False,
-            name="median, kthvalue and mode with ties; integer cumsum and prod"),
+            name="median, kthvalue and mode with ties; integer cumsum, prod and cumprod"),
     OpEntry(("max", "Tensor.max", "min", "Tensor.min"),
             lambda lib, a, b: (lib.max(a, b), a.max(b), lib.min(a, b), a.min(b)),
             broadcastable_arrays(2, (ties((-1.5, 0.25, 2.0)), ties((-0.5, 1.0)))),

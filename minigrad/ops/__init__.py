@@ -26,8 +26,8 @@ from .pointwise import (acos, addcdiv, addcmul, asin, atan, atan2, ceil, clamp, 
 from .products import addmm, bmm, dot, einsum, mm, mv, outer
 from .sampling import normal
 from .splitting import chunk, concat, hstack, split, tensor_split, unbind, vstack
-from .statistics import (argsort, cumsum, kthvalue, logsumexp, median, mode, prod, sort, std,
-                         std_mean, topk, var, var_mean)
+from .statistics import (argsort, cumprod, cumsum, kthvalue, logsumexp, median, mode, prod, sort,
+                         std, std_mean, topk, var, var_mean)
 from .logical import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwise_or,
                       bitwise_xor, count_nonzero, equal, isclose, isfinite, isinf, isnan,
                       logical_and, logical_not, logical_or, logical_xor, unique)

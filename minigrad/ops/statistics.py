@@ -1,4 +1,4 @@
-"""Statistics: var and std (with their means), sort, argsort, topk.
+"""Statistics: var and std (with their means), sort, argsort, topk, running sums and products.
 
 var and std are composed from mean, subtraction, sum and sqrt, so their
 gradients (and second derivatives) are those ops':
@@ -11,6 +11,7 @@ indices, so the gradient lands back where each value came from.
 """
 import math
 
+from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import wrap_array
 from .elementwise import where
@@ -210,6 +211,14 @@ def logsumexp(input, dim, keepdim=False):
     return total if keepdim else total.squeeze(dims) if dims else total
 
 
+def _running_dim(dim, axis, op):
+    """The dim of cumsum/cumprod, given as dim or as NumPy's axis=, which torch also takes."""
+    dim = axis if axis is not None else dim
+    if dim is None:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
+    return dim
+
+
 class CumSum(Function):
     """Running sums along dim.   d/dx_i = Σ_{k >= i} grad_k: the gradient's reversed running sum"""
 
@@ -223,10 +232,9 @@ class CumSum(Function):
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
 
 
-def cumsum(input, dim, *, dtype=None, axis=None):
+def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sums along dim; integers and bools sum as int64, as torch."""
-    if axis is not None:
-        dim = axis
+    dim = _running_dim(dim, axis, "cumsum")
     x = input
     if dtype is not None:
         x = x.to(dtype)
@@ -235,6 +243,73 @@ def cumsum(input, dim, *, dtype=None, axis=None):
     if x.ndim == 0:
         return x.reshape(())
     return CumSum.apply(x, _dim(dim, x.ndim))
+
+
+class CumProd(Function):
+    """Running products along dim: y_k = Π_{j≤k} x_j.   d/dx_i = Σ_{k≥i} grad_k Π_{j≤k, j≠i} x_j
+
+    A Function of its own so that zeros are exact. Where x has no zero, this is
+    Σ_{k≥i} grad_k y_k / x_i (O(n)). Where a row has zeros, x_z its first one, it is
+        Σ_{k≥i} grad_k y_k / x_i                        before it (i < z)
+        Π_{j<z} x_j · Σ_{k≥z} grad_k Π_{z<j≤k} x_j      at it (i = z)
+        0                                               after it: each product holds x_z = 0
+    (O(n)), but the 0 after it has a non-zero derivative in x_z: when backward is recorded
+    (create_graph), rows with zeros take the product of the others itself, O(n²), whose
+    derivatives are exact, as torch does."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = wrap_array(x.xp.cumprod(x.array, axis=dim))
+        ctx.save_for_backward(x, y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dim, xp = ctx.dim, x.xp
+        is_zero = x.array == 0
+        if not is_zero.any():
+            return (grad * y).flip(dim).cumsum(dim).flip(dim) / x, None
+        if grad_mode._enabled:
+            return _cumprod_grad_by_products_of_others(x, grad, dim), None
+        zeros_so_far = xp.cumsum(is_zero, axis=dim)
+        before = wrap_array(zeros_so_far == 0)
+        first_zero = wrap_array(is_zero & (zeros_so_far == 1))
+        one, zero = (wrap_array(xp.full((), v, x.array.dtype)) for v in (1, 0))
+        x_before = where(before, x, one)  # x up to its first zero, 1 from there
+        from_the_end = (grad * y).flip(dim).cumsum(dim).flip(dim)  # Σ_{k≥i} grad_k y_k
+        at_first_zero = x_before.prod(dim, keepdim=True) * where(
+            before, zero, grad * CumProd.apply(where(before | first_zero, one, x), dim)
+        ).sum(dim, keepdim=True)
+        return where(before, from_the_end / x_before, where(first_zero, at_first_zero, zero)), None
+
+
+def _cumprod_grad_by_products_of_others(x, grad, dim):
+    """Σ_{k≥i} grad_k Π_{j≤k, j≠i} x_j for each i: the running products of a row of x with x_i
+    replaced by 1, O(n²) in the size n of dim, exact (and differentiable) where x has zeros."""
+    xp, dtype = x.xp, x.array.dtype
+    n = x.array.shape[dim]
+    rows = x.movedim(dim, -1).unsqueeze(-2)  # [..., i, k] = x_k
+    rows = where(wrap_array(xp.eye(n, dtype=bool)), wrap_array(xp.ones((), dtype)), rows)
+    products = CumProd.apply(rows, rows.ndim - 1)  # [..., i, k] = Π_{j≤k, j≠i} x_j
+    k_from_i = wrap_array(xp.triu(xp.ones((n, n), dtype=bool)))
+    terms = where(k_from_i, products * grad.movedim(dim, -1).unsqueeze(-2),
+                  wrap_array(xp.zeros((), dtype)))
+    return terms.sum(-1).movedim(-1, dim)
+
+
+def cumprod(input, dim=None, *, dtype=None, axis=None):
+    """Running products along dim; integers and bools multiply as int64, as torch."""
+    dim = _running_dim(dim, axis, "cumprod")
+    x = input
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in "biu":
+        x = x.to(x.xp.int64)
+    if x.ndim == 0:
+        return x.reshape(())
+    return CumProd.apply(x, _dim(dim, x.ndim))
 
 
 class Prod(Function):
@@ -300,4 +375,4 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 METHODS = {"var": var, "std": std, "sort": sort, "argsort": argsort, "topk": topk,
            "kthvalue": kthvalue, "median": median, "mode": mode, "logsumexp": logsumexp,
-           "cumsum": cumsum, "prod": prod}
+           "cumsum": cumsum, "cumprod": cumprod, "prod": prod}
