@@ -81,11 +81,52 @@ def as_array(data, dtype=None):
         return numpy.asarray(data, dtype=numpy_dtype(dtype))
     array = numpy.asarray(data)
     if not isinstance(data, (numpy.ndarray, numpy.generic)):
+        if isinstance(data, (list, tuple)) and array.dtype.kind in "biuf":
+            leaf_types = _leaf_types(data)
+            if not leaf_types <= {float, int, bool}:  # NumPy scalars or arrays among the leaves
+                return array.astype(_promoted(leaf_types))
         if array.dtype.kind == "f":
             array = array.astype(default_float.numpy)
         elif array.dtype.kind in "iu":
             array = array.astype(numpy.int64)
     return array
+
+
+def _leaf_types(data):
+    """The types of the numbers in nested lists: Python's float, int, bool, or NumPy dtypes."""
+    types = set(map(type, data))
+    for nested in (list, tuple):
+        if nested in types:
+            types.discard(nested)
+            for item in data:
+                if type(item) is nested:
+                    types |= _leaf_types(item)
+    for kind in list(types):
+        if kind is numpy.ndarray:
+            types.discard(kind)
+            types |= {item.dtype for item in data if type(item) is numpy.ndarray}
+        elif isinstance(kind, type) and issubclass(kind, numpy.generic):
+            types.discard(kind)
+            types.add(numpy.dtype(kind))
+    return types
+
+
+def _promoted(leaf_types):
+    """The dtype torch.tensor infers from numbers of these types: a Python float is the default
+    float, an int int64; an integer meeting a float gives that float (NumPy would widen to
+    float64), otherwise the wider, as NumPy promotes."""
+    python_types = {float: default_float.numpy, int: numpy.dtype(numpy.int64),
+                    bool: numpy.dtype(bool)}
+    result = None
+    for kind in leaf_types:
+        dtype = python_types.get(kind, kind)
+        if result is None:
+            result = dtype
+        elif (dtype.kind == "f") != (result.kind == "f"):
+            result = dtype if dtype.kind == "f" else result
+        else:
+            result = numpy.promote_types(result, dtype)
+    return result
 
 
 def result_float_dtype(*arrays_or_scalars):

@@ -72,3 +72,28 @@ def test_every_tensor_is_an_instance_of_tensor_and_the_legacy_types_still_work()
     assert isinstance(mg.nn.Parameter(mg.ones(1)), mg.nn.Parameter)
     assert isinstance(mg.LongTensor([1]), mg.LongTensor) and not isinstance(mg.Tensor([1]), mg.LongTensor)
     assert mg.FloatTensor([1, 2]).dtype == mg.float32 and mg.DoubleTensor(2).dtype == mg.float64
+
+
+@pytest.mark.parametrize("data", [
+    "[np.float64(1), np.float64(2)]", "[[np.float64(1)], [np.float64(2)]]",
+    "[np.float32(1), np.float32(2)]", "[np.int64(1), np.int64(2)]", "[np.int32(1)]",
+    "[1.0, np.float64(2)]", "[np.float64(2), 1.0]", "[np.float32(1), np.float64(2)]",
+    "[1, np.float64(2)]", "[np.int64(1), 2.5]", "[np.float32(1), 2]", "[np.int32(1), np.int64(2)]",
+    "[np.int32(1), 2]", "[np.uint8(1)]", "[np.uint8(1), 3]", "[np.uint8(1), np.int32(1)]",
+    "[np.bool_(True)]", "[True, np.float64(1)]", "[np.int64(1), True]", "[np.float16(1)]",
+    "[np.float16(1), np.int64(2)]", "[np.float64(1), np.int64(1)]", "[[1.0], [np.float64(2)]]",
+    "[np.array([1.0]), np.array([2.0])]", "[np.array([1, 2], dtype=np.int32), [3, 4]]",
+    "([np.float64(1)], (2.0,))", "np.float64(2)", "np.int32(2)", "[1.5, 2]", "[[1, 2], [3, 4]]",
+])
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")  # torch's
+def test_tensor_of_numpy_scalars_infers_the_dtype_as_torch(data, default):
+    made = []
+    for lib in (mg, torch):
+        lib.set_default_dtype(getattr(lib, default))
+        try:
+            made.append(lib.tensor(eval(data, {"np": np})))
+        finally:
+            lib.set_default_dtype(lib.float32)
+    mine, theirs = made
+    assert described(mine) == described(theirs)
