@@ -328,10 +328,41 @@ class Tensor:
     __itruediv__ = div_
 
     def __setitem__(self, index, value):
-        from .ops.shape import array_index
+        """x[index] = value, in place. Recorded when x or value requires grad (x must then be
+        floating point and not a view of another tensor of the graph): x's gradient is zero at
+        index, value's is x's gradient there."""
+        from .ops.shape import SetItem, array_index, assign
 
+        index = array_index(index, self.xp)
+        if grad_mode._enabled and (self._requires_grad or (
+                isinstance(value, Tensor) and value._requires_grad)):
+            self._check_recordable_setitem(index)
+            if self.array.dtype.kind == "f":
+                out = SetItem.apply(self, value, index)
+                self.grad_fn, self._requires_grad, self._output_index = out.grad_fn, True, 0
+                self._version_counter[0] += 1
+                return
         self._begin_inplace(value)
-        self.array[array_index(index, self.xp)] = self._operand(value)
+        assign(self.array, index, self._operand(value))
+
+    def _check_recordable_setitem(self, index):
+        """Refuse what torch refuses (a leaf that requires grad) and what minigrad cannot record:
+        a view of a tensor of the graph, whose base would not see the change."""
+        if self.grad_fn is None and self._requires_grad:
+            from .ops.shape import is_basic_index
+
+            view = "a view of " if is_basic_index(index) else ""
+            raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        view_of = self.grad_fn.edges[0] if self.grad_fn is not None and (
+            self.grad_fn.function.returns_view) else None
+        if view_of is not None and view_of[0] is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        if view_of is not None or (self.grad_fn is None and self.array.base is not None):
+            raise RuntimeError(
+                "minigrad does not record an assignment into a view of another tensor (its base "
+                "would not see it): assign into the base tensor, or into a .clone() of the view.")
 
 
 _new_object = object.__new__

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from op_entry import OpEntry, constant
-from strategies import (MAX_SIDE, arrays, broadcastable_arrays, concatenable_arrays, dim, dims,
+from strategies import (MAX_SIDE, arrays, basic_indices, broadcastable_arrays, concatenable_arrays, dim, dims,
                         distinct_arrays, inputs, nonzero, reals, same_shape_arrays, shapes,
                         ties)
 
@@ -93,6 +93,39 @@ def mask_for(x, wider=False):
     return st.tuples(hnp.arrays(np.bool_, shape))
 
 
+def assigned_at_basic_index(lib, x, index):
+    """x[index] = ... inside a graph: x·1.5 with x[index] overwritten by sin(x[index]), so the
+    gradient reaches x through both the kept positions and the value."""
+    y = x * 1.5
+    y[index] = x[index].sin()
+    return y
+
+
+def assigned_at_mask(lib, x, mask):
+    """Assignment at a boolean mask: the masked values squared, and a plain number."""
+    mask = constant(lib, mask, x)
+    y, z = x.clone(), x * 1.0
+    y[mask] = x[mask] ** 2
+    z[mask] = 0.25
+    return y, z
+
+
+def assigned_at_rows(lib, x, rows):
+    """Assignment at distinct integer rows of values broadcast to them: a 0-d tensor and a row.
+    (With a repeated row torch's value gradient counts it twice; torch leaves it undefined.)"""
+    rows = constant(lib, rows, x)
+    y, z = x.clone(), x * 2.0
+    y[rows] = x.mean()
+    z[rows] = x[0].exp()
+    return y, z
+
+
+def rows_of(x):
+    """Constants: a 1-D int64 index of distinct rows of x's first dim."""
+    return st.tuples(hnp.arrays(np.int64, st.integers(1, min(4, x.shape[0])), unique=True,
+                                elements=st.integers(0, x.shape[0] - 1)))
+
+
 def scatter_calls(lib, x, src, d, index):
     index = constant(lib, index, x)
     return (lib.scatter(x, d, index, src), x.scatter(d, index, src),
@@ -154,6 +187,15 @@ INDEXING = [
             second_order=True, name="where (method, numbers)"),
     OpEntry(("where",), where_without_grad, one(ties((-1.0, 0.0, 2.0))), grad=False,
             name="where (two numbers, one argument)"),
+    OpEntry(("Tensor.__setitem__",), assigned_at_basic_index,
+            one(), constants=lambda x: st.tuples(basic_indices(x.shape)), second_order=True,
+            name="assignment at ints, slices, None and ... in a graph"),
+    OpEntry(("Tensor.__setitem__",), assigned_at_mask,
+            one(), constants=lambda x: st.tuples(hnp.arrays(np.bool_, x.shape)),
+            second_order=True, name="assignment at a boolean mask in a graph"),
+    OpEntry(("Tensor.__setitem__",), assigned_at_rows,
+            at_least_1d(), constants=rows_of, second_order=True,
+            name="assignment at integer rows, values broadcast, in a graph"),
 ]
 
 # ---------------------------------------------------------------------------

@@ -47,8 +47,8 @@ TENSOR_NOT_OPS = {
                      "__index__"], TO_PYTHON),
     **dict.fromkeys(["backward", "retain_grad", "requires_grad_", "detach"], AUTOGRAD),
     **dict.fromkeys(["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_",
-                     "uniform_", "normal_", "__iadd__", "__isub__", "__imul__", "__itruediv__",
-                     "__setitem__"], IN_PLACE),
+                     "uniform_", "normal_", "__iadd__", "__isub__", "__imul__", "__itruediv__"],
+                    IN_PLACE),
     "cuda": ("moves to a GPU, and torch here is CPU-only: the whole table runs on 'cuda' through "
              "the device fixture instead"),
     "__new__": ("the legacy constructor mg.Tensor(data) / mg.Tensor(2, 3): tested against torch "

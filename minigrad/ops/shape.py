@@ -7,7 +7,7 @@ where an index repeats), a broadcast's is summed.
 """
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 
 class Reshape(Function):
@@ -94,6 +94,45 @@ class SliceView(GetItem):
     """x[index] for ints and slices alone: a view of x, so it shares x's version counter."""
 
     returns_view = True
+
+
+class SetItem(Function):
+    """x[index] = values, written into x's own array (x becomes the output, as in torch).
+
+    grad_x = grad with grad[index] = 0 (those positions were overwritten);
+    grad_values = grad[index], summed back over the dims values was broadcast along."""
+
+    @staticmethod
+    def forward(ctx, x, values, index):
+        ctx.index = index
+        if isinstance(values, Tensor):
+            ctx.values_dtype = values.array.dtype
+        assign(x.array, index, values.array if isinstance(values, Tensor) else values)
+        return x.array
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = grad_values = None
+        if ctx.needs_input_grad[0]:
+            kept = grad.xp.ones(grad.array.shape, dtype=grad.array.dtype)
+            kept[ctx.index] = 0
+            grad_x = grad * wrap_array(kept)
+        if ctx.needs_input_grad[1]:
+            grad_values = grad[ctx.index].to(ctx.values_dtype)
+        return grad_x, grad_values, None
+
+
+def assign(array, index, values):
+    """array[index] = values, refusing values that do not broadcast as torch does (before
+    anything is written)."""
+    try:
+        array[index] = values
+    except ValueError as error:
+        if "broadcast" not in str(error):
+            raise
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(getattr(values, 'shape', ()))} cannot be "
+            f"broadcast to indexing result of shape {list(array[index].shape)}") from None
 
 
 class IndexAdd(Function):
@@ -237,6 +276,10 @@ def array_index(index, xp):
     """An index as arrays the array module understands: tensors, ranges and lists become arrays."""
     if isinstance(index, tuple):
         return tuple(array_index(i, xp) for i in index)
+    if isinstance(index, slice):
+        if index.step is not None and index.step < 0:
+            raise ValueError("step must be greater than zero")  # torch has no reversed views
+        return index
     if isinstance(index, Tensor):
         # A CPU index tensor may index a GPU tensor, as in PyTorch (a no-op on the CPU).
         return xp.asarray(index.array)
