@@ -33,6 +33,7 @@ from .ops import (all, allclose, any, bincount, bitwise_and, bitwise_not, bitwis
                   count_nonzero, cumprod, cumsum, equal, isclose, isfinite, isinf, isnan,
                   kthvalue, logical_and, logical_not, logical_or, logical_xor, logsumexp, median,
                   mode, prod, unique)
+from .printing import set_printoptions
 from .size import Size
 from .tensor import Tensor
 

@@ -278,12 +278,6 @@ def erf(array):
     return cupyx.scipy.special.erf(array)
 
 
-def format_array(array, prefix):
-    """An array's numbers as PyTorch prints them: `[[1., 2.], [3., 4.]]`."""
-    return numpy.array2string(move_to(array, cpu), separator=", ", prefix=prefix,
-                              threshold=1000, edgeitems=3)
-
-
 def new_generator(device, seed=None):
     """A random generator on a device: NumPy's on the CPU, CuPy's on a GPU."""
     if device.type == "cpu":

@@ -206,17 +206,11 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
-        body = backend.format_array(self.array, prefix="tensor(")
-        extras = []
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.array.dtype not in (backend.float32.numpy, backend.int64.numpy, backend.bool_.numpy):
-            extras.append(f"dtype={self.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        """As torch prints it (minigrad/printing.py); the grad_fn is named as torch names its
+        nodes, `<MulBackward0>`."""
+        from .printing import tensor_repr
+
+        return tensor_repr(self, None if self.grad_fn is None else self.grad_fn.name() + "0")
 
     # -- autograd ------------------------------------------------------------
 

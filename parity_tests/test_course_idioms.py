@@ -268,9 +268,11 @@ def flatten(value):
 
 
 def test_tensor_basics_walkthrough():
+    """Every step prints what torch prints, character for character, and holds its numbers."""
     mine, theirs = walkthrough(mg), walkthrough(torch)
     assert mine.keys() == theirs.keys()
     for step in mine:
+        assert str(mine[step]) == str(theirs[step]), step
         m_parts, t_parts = flatten(mine[step]), flatten(theirs[step])
         assert len(m_parts) == len(t_parts), step
         for m, t in zip(m_parts, t_parts):

@@ -73,6 +73,7 @@ NOT_OPS.update({
     **dict.fromkeys(["set_default_dtype", "get_default_dtype"], "the default float dtype "
                     "(tested in test_tensor_api.py)"),
     "is_tensor": "a type check", "numel": "the number of elements, a Python int",
+    "set_printoptions": "how tensors print: str() against torch's in test_printing.py",
 })
 TENSOR_NOT_OPS.update({
     "is_contiguous": ATTRIBUTE, "element_size": ATTRIBUTE,

@@ -11,7 +11,26 @@ from ..autograd.function import Function
 from ..tensor import Tensor, wrap_array
 from .shape import broadcast_to
 
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+class ValuesIndices(namedtuple("ValuesIndices", ["values", "indices"])):
+    """(values, indices), as max/min along a dim, sort, topk, kthvalue, median and mode return
+    them; each op's own subclass (`values_indices`) prints as torch's return type does."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return (f"torch.return_types.{type(self).__name__}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+
+
+_RETURN_TYPES = {}
+
+
+def values_indices(op, values, indices):
+    """`op`'s (values, indices) pair: a ValuesIndices whose type is named after op, as torch's
+    `torch.return_types.max`."""
+    if op not in _RETURN_TYPES:
+        _RETURN_TYPES[op] = type(op, (ValuesIndices,), {"__slots__": ()})
+    return _RETURN_TYPES[op](values, indices)
 
 
 def normalize_dims(dim, ndim):
@@ -209,7 +228,8 @@ def _extreme_call(x, dim, keepdim, largest):
     pick = xp.argmax if largest else xp.argmin
     indices = pick(x.array, axis=axis, keepdims=keepdim) if x.ndim else xp.zeros((), xp.int64)
     values = ExtremeAlongDim.apply(x, axis, keepdim, largest) if x.ndim else x * 1
-    return ValuesIndices(values, wrap_array(indices.astype(xp.int64)))
+    return values_indices("max" if largest else "min", values,
+                          wrap_array(indices.astype(xp.int64)))
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):

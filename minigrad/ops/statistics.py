@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..tensor import wrap_array
 from .elementwise import where
 from .indexing import gather
-from .reductions import ValuesIndices, expand_back, normalize_dims, numpy_spelling
+from .reductions import expand_back, normalize_dims, numpy_spelling, values_indices
 from .shape import _dim
 
 
@@ -111,7 +111,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
         dim = axis
     dim = _dim(dim, input.ndim)
     indices = wrap_array(_sort_indices(input, dim, descending))
-    return ValuesIndices(gather(input, dim, indices), indices)
+    return values_indices("sort", gather(input, dim, indices), indices)
 
 
 def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
@@ -135,7 +135,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if input.ndim:
         order = order[(slice(None),) * dim + (slice(0, k),)]
     indices = wrap_array(order)
-    return ValuesIndices(gather(input, dim, indices), indices)
+    return values_indices("topk", gather(input, dim, indices), indices)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -155,7 +155,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     values = gather(input, dim, indices)
     if not keepdim and input.ndim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
-    return ValuesIndices(values, indices)
+    return values_indices("kthvalue", values, indices)
 
 
 def median(input, dim=None, keepdim=False):
@@ -168,7 +168,7 @@ def median(input, dim=None, keepdim=False):
         return kthvalue(flat, (flat.array.size + 1) // 2, 0).values
     dim = _dim(dim, input.ndim)
     size = input.array.shape[dim] if input.ndim else 1
-    return kthvalue(input, (size + 1) // 2, dim, keepdim)
+    return values_indices("median", *kthvalue(input, (size + 1) // 2, dim, keepdim))
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -194,7 +194,7 @@ def mode(input, dim=-1, keepdim=False):
     indices = wrap_array(indices)
     if not keepdim and input.ndim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
-    return ValuesIndices(values, indices)
+    return values_indices("mode", values, indices)
 
 
 def logsumexp(input, dim, keepdim=False):
