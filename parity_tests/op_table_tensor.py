@@ -515,6 +515,16 @@ PREDICATES = [
             name="logical and bitwise ops, & | ^ ~"),
     OpEntry(("bincount", "Tensor.bincount", "unique", "Tensor.unique"), counting,
             one(ties((-1.0, 0.0, 0.5, 2.0, 3.5))), grad=False, name="bincount, unique"),
+    # Values from three, so that equal slices come up; integers, floats and bools. (torch's
+    # float result claims a grad_fn whose backward is not implemented: compared detached.)
+    OpEntry(("unique", "Tensor.unique"),
+            lambda lib, x, d: lib.unique(x.long(), dim=d, return_inverse=True, return_counts=True)
+            + (x.detach().unique(dim=d),
+               lib.unique(x.bool(), sorted=True, dim=d, return_counts=True)[1],
+               lib.unique(x, return_inverse=True, dim=d)[1]),
+            one(ties((-1.0, 0.0, 2.0)), shape=shapes(min_dims=1)),
+            constants=lambda x: st.tuples(dim(x.ndim)), grad=False,
+            name="unique(dim=): distinct slices, sorted, with inverse and counts"),
 ]
 
 

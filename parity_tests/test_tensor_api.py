@@ -1,5 +1,7 @@
 """The rest of the everyday tensor API against torch: creation, the default dtype, new_*,
 conversions, and `mg.accelerator`. (The ops themselves are rows of the parity table.)"""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -162,3 +164,21 @@ def test_einsum_errors_name_the_problem():
             lib.einsum("ijk,jk->i", lib.ones(2, 3), lib.ones(3, 2))
     with pytest.raises((RuntimeError, ValueError), match="operands"):
         mg.einsum("ij->i", mg.ones(2, 2), mg.ones(2))
+
+
+@pytest.mark.parametrize("call", [
+    "lib.unique(lib.tensor(3), dim=0)", "lib.unique(lib.ones(2, 2), dim=2)",
+    "lib.unique(lib.zeros(2, 0), dim=0)", "lib.unique(lib.zeros(0, 0), dim=1)",
+])
+def test_unique_along_a_dim_refuses_what_torch_refuses(call):
+    with pytest.raises((IndexError, RuntimeError)) as theirs:
+        eval(call, {"lib": torch})
+    with pytest.raises(theirs.type, match=f"^{re.escape(str(theirs.value))}$"):
+        eval(call, {"lib": mg})
+
+
+def test_unique_along_a_dim_of_empty_slices_matches_torch():
+    for call in ("lib.unique(lib.zeros(0, 3), dim=0, return_inverse=True, return_counts=True)",
+                 "lib.unique(lib.zeros(3, 0), dim=1, return_counts=True)"):
+        mine, theirs = (eval(call, {"lib": lib}) for lib in (mg, torch))
+        assert str(mine) == str(theirs)

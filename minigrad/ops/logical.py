@@ -6,6 +6,7 @@ Their results are booleans or counts: outside the graph, as torch's are.
 from ..tensor import Tensor, wrap_array
 from .elementwise import as_tensor_like, broadcast_error
 from .reductions import numpy_spelling, normalize_dims
+from .shape import _dim
 
 
 def _array(value, like):
@@ -105,19 +106,49 @@ def bincount(input, weights=None, minlength=0):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """The distinct elements, sorted; with `return_inverse` where each element went, with
-    `return_counts` how often each occurs."""
+    """The distinct elements (or, with dim, the distinct slices along dim), sorted; with
+    `return_inverse` where each element (slice) went, with `return_counts` how often each
+    occurs. Always sorted, as torch's CPU unique is."""
     xp = input.xp
-    if dim is not None:
-        raise RuntimeError("unique(dim=...) is not supported by minigrad; flatten or use "
-                           "unique over all elements")
-    values, inverse, counts = xp.unique(input.array, return_inverse=True, return_counts=True)
+    if dim is None:
+        values, inverse, counts = xp.unique(input.array, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(input.array.shape)
+    else:
+        values, inverse, counts = _unique_slices(input, dim)
     out = [wrap_array(values)]
     if return_inverse:
-        out.append(wrap_array(inverse.reshape(input.array.shape).astype(xp.int64)))
+        out.append(wrap_array(inverse.astype(xp.int64)))
     if return_counts:
         out.append(wrap_array(counts.astype(xp.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_slices(input, dim):
+    """(distinct slices along dim in lexicographic order, each slice's group, group sizes)."""
+    xp, array = input.xp, input.array
+    if array.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    dim = _dim(dim, array.ndim)
+    slices = xp.moveaxis(array, dim, 0)
+    count = slices.shape[0]
+    if count == 0:
+        if 0 in slices.shape[1:]:
+            raise RuntimeError("Number of zero sized dimensions is more than one, so unique "
+                               "cannot be applied ")
+        empty = xp.zeros(0, xp.int64)
+        return array.copy(), empty, empty
+    rows = slices.reshape(count, -1)
+    if rows.shape[1] == 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+    order = xp.lexsort(rows.T[::-1])  # the first element is the primary key
+    ordered = rows[order]
+    starts = xp.concatenate([xp.ones(1, bool), (ordered[1:] != ordered[:-1]).any(axis=1)])
+    inverse = xp.empty(count, xp.int64)
+    inverse[order] = xp.cumsum(starts) - 1
+    counts = xp.diff(xp.concatenate([xp.flatnonzero(starts), xp.asarray([count])]))
+    values = ordered[starts].reshape((-1,) + slices.shape[1:])
+    return xp.moveaxis(values, 0, dim), inverse, counts
 
 
 def _truthy(t):
