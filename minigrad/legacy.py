@@ -57,19 +57,24 @@ def legacy_new(dtype, args, device=None):
         sizes = tuple(int(n) for n in (args[0] if isinstance(args[0], Size) else args))
     else:
         if len(args) > 1:
-            bad = next(a for a in args if not _is_size(a))
-            raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of "
-                            f"type {type(bad).__name__} at pos {args.index(bad)}")
+            position, bad = next((i, a) for i, a in enumerate(args, 1) if not _is_size(a))
+            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {position} "
+                            f"with error \"type must be tuple of ints,but got "
+                            f"{_type_name(bad)}\"")
         data = args[0]
-        if not isinstance(data, (list, tuple)) and not hasattr(data, "__array__"):
-            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-        if getattr(data, "ndim", 1) == 0:
-            raise TypeError(f"new(): data must be a sequence (got {type(data).__module__}."
-                            f"{type(data).__name__})")
+        if not isinstance(data, (list, tuple)) and (not hasattr(data, "__array__")
+                                                     or getattr(data, "ndim", 1) == 0):
+            raise TypeError(f"new(): data must be a sequence (got {_type_name(data)})")
         array = backend.as_array(data, dtype)
         return wrap_array(backend.move_to(array, device))
     array = backend.module_for(device).zeros(sizes, dtype=dtype.numpy)
     return wrap_array(array)
+
+
+def _type_name(value):
+    """A value's type as torch's messages name it: `float`, `numpy.float64`."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _is_size(value):
