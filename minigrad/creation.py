@@ -36,13 +36,28 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a list, a number, an array or a tensor)."""
     if isinstance(data, Tensor):
         array = data.array.copy() if dtype is None else data.array.astype(backend.numpy_dtype(dtype))
-    elif isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
-        array = backend.as_array([v.item() if isinstance(v, Tensor) else v for v in data], dtype)
+    elif isinstance(data, (list, tuple)):
+        array = backend.as_array(_with_tensors_as_scalars(data), dtype)
     elif hasattr(data, "__cuda_array_interface__"):
         array = data.copy() if dtype is None else data.astype(backend.numpy_dtype(dtype))
     else:
         array = backend.as_array(data, dtype).copy()
     return _made(_place(array, device), requires_grad)
+
+
+def _with_tensors_as_scalars(data):
+    """Nested lists with each tensor in them (one element each, as torch requires) replaced by
+    a NumPy scalar of its dtype, so the result's dtype is inferred from theirs, as torch does."""
+    if not any(issubclass(kind, (Tensor, list, tuple)) for kind in set(map(type, data))):
+        return data
+    return [_as_scalar(v) if isinstance(v, Tensor) else
+            _with_tensors_as_scalars(v) if isinstance(v, (list, tuple)) else v for v in data]
+
+
+def _as_scalar(t):
+    if t.array.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return backend.move_to(t.array, backend.cpu).reshape(())[()]
 
 
 def from_numpy(array):

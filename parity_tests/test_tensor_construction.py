@@ -103,3 +103,20 @@ def test_tensor_of_numpy_scalars_infers_the_dtype_as_torch(data, default):
             lib.set_default_dtype(lib.float32)
     mine, theirs = made
     assert described(mine) == described(theirs)
+
+
+@pytest.mark.parametrize("data", [
+    "[lib.tensor(1.0, dtype=lib.float64), lib.tensor(2.0, dtype=lib.float64)]",
+    "[lib.tensor(1), 2.5]", "[lib.tensor(1, dtype=lib.int32)]", "[lib.tensor([1.0])]",
+    "[[lib.tensor(1.0)], [lib.tensor(2.0)]]", "[lib.tensor(True), 1]",
+    "[[1.5, lib.tensor(2, dtype=lib.int64)]]",
+])
+def test_tensor_of_one_element_tensors_takes_their_dtypes_as_torch(data):
+    mine, theirs = (lib.tensor(eval(data, {"lib": lib})) for lib in (mg, torch))
+    assert described(mine) == described(theirs)
+
+
+def test_tensor_of_longer_tensors_is_refused_as_torch():
+    for lib in (torch, mg):
+        with pytest.raises(ValueError, match="only one element tensors can be converted"):
+            lib.tensor([lib.ones(2), lib.ones(2)])
