@@ -193,8 +193,22 @@ def _with_suffixes(text, suffixes, indent):
     return "".join(parts) + ")"
 
 
+# Ops whose torch node has a name of its own (whatever their arguments); every other op is
+# printed `<{Function}Backward0>`, which is torch's name where the op is one of torch's own.
+_TORCH_NODE_NAMES = {"ReLU": "ReluBackward0", "LeakyReLU": "LeakyReluBackward0",
+                     "SoftmaxCrossEntropy": "NllLossBackward0", "CumSum": "CumsumBackward0",
+                     "CumProd": "CumprodBackward0", "GetItem": "IndexBackward0",
+                     "BroadcastTo": "ExpandBackward0"}
+
+
+def node_name(node):
+    """A tape node as torch names it in a tensor's grad_fn: `MulBackward0`."""
+    name = node.function.__name__
+    return _TORCH_NODE_NAMES.get(name, f"{name}Backward0")
+
+
 def tensor_repr(tensor, grad_fn_name):
-    """`tensor(...)` with torch's suffixes; grad_fn_name is the tape node's name, or None."""
+    """`tensor(...)` with torch's suffixes; grad_fn_name is `node_name` of its node, or None."""
     prefix = "tensor("
     indent = len(prefix)
     array, dtype = tensor.array, tensor.dtype

@@ -206,11 +206,11 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
-        """As torch prints it (minigrad/printing.py); the grad_fn is named as torch names its
+        """As torch prints it (minigrad/printing.py), its grad_fn named as torch names its
         nodes, `<MulBackward0>`."""
-        from .printing import tensor_repr
+        from .printing import node_name, tensor_repr
 
-        return tensor_repr(self, None if self.grad_fn is None else self.grad_fn.name() + "0")
+        return tensor_repr(self, None if self.grad_fn is None else node_name(self.grad_fn))
 
     # -- autograd ------------------------------------------------------------
 

@@ -42,6 +42,12 @@ EXPRESSIONS = [
     "lib.ones(30, dtype=lib.float64, requires_grad=True)", "lib.ones(3, requires_grad=True).exp()",
     "lib.nn.Parameter(lib.ones(3))", "lib.ones(2, 3).shape", "lib.ones(2).sum(0)",
     "lib.ones(2, 3).max(0)", "lib.arange(6.).reshape(2, 3).sort(1, descending=True)",
+    "lib.nn.functional.cross_entropy(lib.ones(2, 3, requires_grad=True), lib.tensor([0, 2]))",
+    "lib.nn.functional.relu(lib.ones(2, requires_grad=True) - 2)",
+    "lib.ones(2, requires_grad=True).cumsum(0)", "lib.ones(2, requires_grad=True).cumprod(0)",
+    "lib.ones(3, requires_grad=True)[lib.tensor([0, 2])]",
+    "lib.ones(1, 3, requires_grad=True).expand(2, 3)",
+    "lib.ones(2, 2, requires_grad=True) * lib.ones(2) + 1 - lib.ones(1) / 3",
 ]
 
 
