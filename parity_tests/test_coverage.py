@@ -76,6 +76,7 @@ NOT_OPS.update({
                     "refused payloads are tested in test_serialization.py"),
 })
 TENSOR_NOT_OPS.update({
+    "register_hook": "a gradient hook: against torch in test_hooks.py",
     "is_contiguous": ATTRIBUTE, "element_size": ATTRIBUTE,
     "__format__": TO_PYTHON,
     **dict.fromkeys(["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"], CREATION),
