@@ -81,13 +81,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     """
     writer = _Writer()
     encoded = writer.encode(obj)
-    header = json.dumps({"storages": writer.storage_entries(), "tensors": writer.tensors,
-                         "object": encoded}, allow_nan=False).encode("utf-8")
+    storages = writer.storage_entries()
+    header = json.dumps({"storages": storages, "tensors": writer.tensors, "object": encoded},
+                        allow_nan=False).encode("utf-8")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as file:
-            writer.write(file, header)
+            writer.write(file, header, storages)
     else:
-        writer.write(f, header)
+        writer.write(f, header, storages)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
@@ -154,7 +155,7 @@ def _load(file, placement, source):
         header = json.loads(header_bytes.decode("utf-8"))
         storage_entries, tensor_entries = header["storages"], header["tensors"]
         encoded = header["object"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise RuntimeError(f"{source}: corrupt minigrad file (unreadable header: {error})") \
             from None
     data_start = _aligned(_HEAD.size + header_length)
@@ -175,7 +176,11 @@ def _load(file, placement, source):
         storages.append(placement(flat, location))
     tensors = [_tensor_from_entry(entry, storages, source)
                for entry in _checked_list(tensor_entries, "tensors", source)]
-    return _Decoder(tensors, source).decode(encoded)
+    try:
+        return _Decoder(tensors, source).decode(encoded)
+    except RecursionError:
+        raise RuntimeError(f"{source}: corrupt minigrad file (containers nested too deeply)") \
+            from None
 
 
 # -- writing -------------------------------------------------------------------
@@ -259,12 +264,12 @@ class _Writer:
             offset = _aligned(offset + root.nbytes)
         return entries
 
-    def write(self, file, header):
+    def write(self, file, header, entries):
         file.write(_HEAD.pack(MAGIC, FORMAT_VERSION, len(header)))
         file.write(header)
         written = _HEAD.size + len(header)
         data_start = _aligned(written)
-        for root, entry in zip(self.storages, self.storage_entries()):
+        for root, entry in zip(self.storages, entries):
             start = data_start + entry["offset"]
             file.write(bytes(start - written))
             host = backend.move_to(root, backend.cpu)

@@ -39,6 +39,7 @@ memory again, and the same tensor saved twice loads as one object.
 import pickle
 import pickletools
 import zipfile
+import zlib
 from collections import Counter, OrderedDict
 
 from . import backend
@@ -56,11 +57,14 @@ _TORCH_DTYPES = {"float32": "float32", "float": "float32", "float64": "float64",
                  "long": "int64", "int32": "int32", "int": "int32", "uint8": "uint8",
                  "bool": "bool"}
 
+# What zipfile raises for a damaged archive or record.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
+
 
 def load_torch_zip(file, placement, source):
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except _DAMAGED as error:
         raise RuntimeError(f"{source}: a damaged PyTorch zip checkpoint ({error})") from None
     with archive:
         pickles = [name for name in archive.namelist()
@@ -83,6 +87,9 @@ def load_torch_zip(file, placement, source):
                     record = archive.open(name)
                 except KeyError:
                     raise RuntimeError(f"{source}: the storage record {name} is missing") from None
+                except _DAMAGED as error:
+                    raise RuntimeError(f"{source}: the record {name} is damaged ({error})") \
+                        from None
                 with record:
                     size = archive.getinfo(name).file_size
                     if size != numel * backend.numpy_dtype(storage_type.dtype).itemsize:
@@ -103,14 +110,14 @@ def _record(archive, name, source, default=None):
         if default is not None:
             return default
         raise RuntimeError(f"{source}: the record {name} is missing") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except _DAMAGED as error:
         raise RuntimeError(f"{source}: the record {name} is damaged ({error})") from None
 
 
 def _read_record(record, dtype, numel, source, byteorder):
     try:
         return read_array(record, dtype, numel, source, "<" if byteorder == b"little" else ">")
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except _DAMAGED as error:
         raise RuntimeError(f"{source}: a storage record is damaged ({error})") from None
 
 
