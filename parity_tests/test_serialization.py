@@ -158,11 +158,29 @@ def test_a_model_state_dict_round_trips_into_a_fresh_model():
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=key)
 
 
-def test_torch_reads_back_nothing_it_should_not_and_mg_save_refuses_objects(tmp_path):
+def test_mg_save_refuses_modules_and_functions_naming_their_type(tmp_path):
     with pytest.raises(TypeError, match="minigrad.nn.modules.linear.Linear.*state_dict"):
         mg.save(nn.Linear(2, 2), tmp_path / "model.mg")
     with pytest.raises(TypeError, match="builtins.function"):
         mg.save({"f": lambda x: x}, tmp_path / "f.mg")
+
+
+def test_tensors_come_back_on_their_device_or_where_map_location_says(device):
+    weight = mg.arange(6.0, device=device).reshape(2, 3)
+    loaded = roundtrip({"w": weight, "t": weight.t()})
+    assert loaded["w"].device == weight.device and loaded["t"].device == weight.device
+    np.testing.assert_array_equal(loaded["t"].cpu().numpy(), weight.t().cpu().numpy())
+    on_cpu = roundtrip({"w": weight}, map_location="cpu")["w"]
+    assert on_cpu.device == mg.device("cpu")
+    np.testing.assert_array_equal(on_cpu.numpy(), weight.cpu().numpy())
+
+
+def test_a_torch_dtype_minigrad_lacks_is_refused_naming_it():
+    buffer = io.BytesIO()
+    torch.save({"w": torch.ones(2, dtype=torch.bfloat16)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(RuntimeError, match="torch.BFloat16Storage, which minigrad has no dtype"):
+        mg.load(buffer)
 
 
 def test_map_location_forms():
