@@ -73,6 +73,26 @@ def test_torch_storages_of_every_dtype_load(dtype):
         np.testing.assert_array_equal(loaded[key].numpy(), expected.numpy())
 
 
+def test_a_big_endian_torch_file_loads(tmp_path):
+    values = {"f": torch.linspace(-2, 3, 7, dtype=torch.float64), "i": torch.arange(5) * 1000}
+    torch.save(values, tmp_path / "little.pt")
+    # The same checkpoint as a big-endian machine writes it: its byteorder record says so and
+    # each storage's bytes are swapped (both storages have 8-byte elements).
+    with zipfile.ZipFile(tmp_path / "little.pt") as little, \
+            zipfile.ZipFile(tmp_path / "big.pt", "w") as big:
+        for info in little.infolist():
+            data = little.read(info)
+            if info.filename.endswith("/byteorder"):
+                data = b"big"
+            elif "/data/" in info.filename and "/.data/" not in info.filename:
+                data = np.frombuffer(data, np.uint64).byteswap().tobytes()
+            big.writestr(info, data)
+    loaded = mg.load(tmp_path / "big.pt")
+    for key, value in values.items():
+        np.testing.assert_array_equal(loaded[key].numpy(), value.numpy())
+        assert loaded[key].numpy().dtype.isnative
+
+
 def test_torch_parameters_and_requires_grad_load(tmp_path):
     linear = torch.nn.Linear(3, 2)
     frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)
