@@ -191,7 +191,7 @@ class _Writer:
 
     def __init__(self):
         self.tensors = []        # the header's tensor entries
-        self.storages = []       # (root array, storage entry)
+        self.storages = []       # the root arrays, one per storage
         self._tensor_index = {}  # id(tensor) -> index in self.tensors
         self._storage_index = {}  # id(root array) -> index in self.storages
         self._alive = []         # what the ids above refer to, kept alive while saving
@@ -356,10 +356,14 @@ def strided_tensor(storage, offset, shape, stride, source):
                 f"{storage.size} elements)")
     else:
         offset = 0
-    xp = backend.array_module(storage)
     itemsize = storage.itemsize
-    return xp.lib.stride_tricks.as_strided(storage[offset:], tuple(shape),
-                                           tuple(s * itemsize for s in stride))
+    shape, strides = tuple(shape), tuple(s * itemsize for s in stride)
+    if isinstance(storage, numpy.ndarray):
+        # A view whose base is the storage: saved again, the tensors still share it.
+        return numpy.ndarray(shape, storage.dtype, buffer=storage, offset=offset * itemsize,
+                             strides=strides)
+    return type(storage)(shape, storage.dtype, memptr=storage.data + offset * itemsize,
+                         strides=strides)
 
 
 def _placement(map_location):
@@ -390,7 +394,8 @@ def _placement(map_location):
             result = map_location(Tensor(array), location)
             if result is None:
                 return to_device(array, location)
-            return result.array if isinstance(result, Tensor) else backend.as_array(result)
+            array = result.array if isinstance(result, Tensor) else backend.as_array(result)
+            return backend.array_module(array).ascontiguousarray(array)
         return call
     raise TypeError(f"map_location should be a str, an mg.device, a dict or a callable, not "
                     f"{type(map_location).__name__}")

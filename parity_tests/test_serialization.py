@@ -164,6 +164,9 @@ def test_mg_save_keeps_sharing_and_views():
     with mg.no_grad():
         loaded["a"][1, 0] = -1.0
     assert loaded["row"][0].item() == -1.0 and loaded["t"][0, 1].item() == -1.0
+    again = roundtrip(loaded)  # loaded views are views of their storage: saved again, still shared
+    assert np.shares_memory(again["t"].array, again["a"].array)
+    assert np.shares_memory(again["flip"].array, again["a"].array)
 
 
 def test_a_model_state_dict_round_trips_into_a_fresh_model():
