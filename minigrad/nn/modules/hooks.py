@@ -16,9 +16,8 @@ from ...tensor import Tensor
 
 
 class BackwardHookFunction(Function):
-    """Identity on a module's input or output tensors; its backward passes their gradients
-    through `on_backward` (d out/d in = I, so the gradients go on as they are, or as the hooks
-    replaced them)."""
+    """Identity on a module's input or output tensors, d out/d in = I: its backward hands their
+    gradients to the module's backward hooks (`on_backward`), which may replace them."""
 
     @staticmethod
     def forward(ctx, on_backward, *tensors):
