@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import minigrad as mg
-import minigrad.nn as nn
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((4, 3))

@@ -247,7 +247,8 @@ def test_a_torch_file_that_would_run_code_is_refused_and_nothing_runs(tmp_path, 
     marker = tmp_path / "pwned"
     torch.save({"weight": torch.ones(2), "payload": payload(str(marker))}, tmp_path / "evil.pt")
     assert not marker.exists()
-    name = {CreatesAFile: f"{open.__module__}.open", RunsAShellCommand: f"{os.system.__module__}.system"}
+    name = {CreatesAFile: f"{open.__module__}.open",
+            RunsAShellCommand: f"{os.system.__module__}.system"}
     with pytest.raises(pickle.UnpicklingError, match=f"the global '{name[payload]}'"):
         mg.load(tmp_path / "evil.pt")
     with pytest.raises(pickle.UnpicklingError):
