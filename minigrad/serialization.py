@@ -102,25 +102,28 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     it should live, or None for the default (torch's `lambda storage, loc:
     storage` keeps everything on the CPU).
 
+    With mmap=True (f must then be a path) the storages are not read but
+    mapped from the file, copy-on-write as torch maps them: memory is used only
+    for what is read or changed, and changes do not reach the file.
+
     Only tensors and plain containers are ever built: `weights_only` is
     accepted, and `mg.load` behaves as weights_only=True whatever it says; a
     PyTorch file that holds anything else is refused with a
     pickle.UnpicklingError naming what it found. torch's legacy (pre-1.6,
     non-zip) format is refused with a RuntimeError naming it: re-save such a
-    file with a current torch.save. `pickle_module`, `mmap` and the pickle
-    arguments (`encoding`) are accepted for torch's signature; mmap=True is
-    refused (the arrays are read into memory).
+    file with a current torch.save. `pickle_module` and the pickle arguments
+    (`encoding`) are accepted for torch's signature and change nothing.
     """
-    if mmap:
-        raise RuntimeError("mg.load reads arrays into memory: mmap=True is not supported")
     placement = _placement(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as file:
-            return _load(file, placement, os.fspath(f))
+            return _load(file, placement, os.fspath(f), os.fspath(f) if mmap else None)
+    if mmap:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     return _load(f, placement, "the file object")
 
 
-def _load(file, placement, source):
+def _load(file, placement, source, mapped_path=None):
     start = file.tell() if file.seekable() else None
     head = file.read(_HEAD.size)
     if head.startswith(_ZIP_MAGIC):
@@ -130,7 +133,7 @@ def _load(file, placement, source):
         from .torch_format import load_torch_zip
 
         file.seek(start)
-        return load_torch_zip(file, placement, source)
+        return load_torch_zip(file, placement, source, mapped_path)
     if head.startswith(_LEGACY_TORCH_MAGIC):
         raise RuntimeError(
             f"{source} is in torch.save's legacy format (before PyTorch 1.6, or saved with "
@@ -170,8 +173,11 @@ def _load(file, placement, source):
                                f"the file at byte {position + available})")
         if data_start + offset < position:
             raise RuntimeError(f"{source}: corrupt minigrad file (storages overlap)")
-        _read_exactly(file, data_start + offset - position, source)
-        flat = read_array(file, dtype, numel, source)
+        if mapped_path is None:
+            _read_exactly(file, data_start + offset - position, source)
+            flat = read_array(file, dtype, numel, source)
+        else:
+            flat = map_array(mapped_path, dtype, numel, data_start + offset)
         position = data_start + offset + flat.nbytes
         storages.append(placement(flat, location))
     tensors = [_tensor_from_entry(entry, storages, source)
@@ -336,6 +342,16 @@ def read_array(file, dtype, numel, source, byteorder="<"):
             raise RuntimeError(f"{source}: the file is truncated (a storage of {numel} {dtype} "
                                f"elements ends after {filled} of its {array.nbytes} bytes)")
         filled += count
+    return array if stored.isnative else array.astype(stored.newbyteorder("="))
+
+
+def map_array(path, dtype, numel, offset, byteorder="<"):
+    """`numel` elements of `dtype` at byte `offset` of the file, mapped copy-on-write (read and
+    converted where the file's byte order is not this machine's)."""
+    stored = numpy.dtype(dtype).newbyteorder(byteorder)
+    if numel == 0:
+        return numpy.empty(0, dtype)
+    array = numpy.memmap(path, stored, mode="c", offset=offset, shape=(numel,))
     return array if stored.isnative else array.astype(stored.newbyteorder("="))
 
 

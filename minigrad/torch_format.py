@@ -38,12 +38,13 @@ memory again, and the same tensor saved twice loads as one object.
 """
 import pickle
 import pickletools
+import struct
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
 
 from . import backend
-from .serialization import make_tensor, read_array, strided_tensor
+from .serialization import make_tensor, map_array, read_array, strided_tensor
 from .size import Size
 
 _STORAGE_DTYPES = {
@@ -61,7 +62,9 @@ _TORCH_DTYPES = {"float32": "float32", "float": "float32", "float64": "float64",
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
 
 
-def load_torch_zip(file, placement, source):
+def load_torch_zip(file, placement, source, mapped_path=None):
+    """The object in a torch.save zip; with `mapped_path`, its storages mapped from that file
+    (torch writes them uncompressed; a compressed one is read)."""
     try:
         archive = zipfile.ZipFile(file)
     except _DAMAGED as error:
@@ -91,12 +94,17 @@ def load_torch_zip(file, placement, source):
                     raise RuntimeError(f"{source}: the record {name} is damaged ({error})") \
                         from None
                 with record:
-                    size = archive.getinfo(name).file_size
-                    if size != numel * backend.numpy_dtype(storage_type.dtype).itemsize:
+                    info = archive.getinfo(name)
+                    if info.file_size != numel * backend.numpy_dtype(storage_type.dtype).itemsize:
                         raise RuntimeError(
-                            f"{source}: the storage record {name} holds {size} bytes, not the "
-                            f"{numel} {storage_type.dtype} elements its tensor says")
-                    flat = _read_record(record, storage_type.dtype, numel, source, byteorder)
+                            f"{source}: the storage record {name} holds {info.file_size} bytes, "
+                            f"not the {numel} {storage_type.dtype} elements its tensor says")
+                    order = "<" if byteorder == b"little" else ">"
+                    if mapped_path is not None and info.compress_type == zipfile.ZIP_STORED:
+                        flat = map_array(mapped_path, storage_type.dtype, numel,
+                                         _data_offset(file, info, source), order)
+                    else:
+                        flat = _read_record(record, storage_type.dtype, numel, source, order)
                 storages[key] = placement(flat, location)
             return storages[key]
 
@@ -116,9 +124,25 @@ def _record(archive, name, source, default=None):
 
 def _read_record(record, dtype, numel, source, byteorder):
     try:
-        return read_array(record, dtype, numel, source, "<" if byteorder == b"little" else ">")
+        return read_array(record, dtype, numel, source, byteorder)
     except _DAMAGED as error:
         raise RuntimeError(f"{source}: a storage record is damaged ({error})") from None
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # a zip record's local header: 30 bytes
+
+
+def _data_offset(file, info, source):
+    """Where a stored zip record's bytes begin in the file: after its local header, whose name and
+    extra field lengths may differ from the central directory's."""
+    here = file.tell()
+    file.seek(info.header_offset)
+    header = file.read(_LOCAL_HEADER.size)
+    file.seek(here)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise RuntimeError(f"{source}: the record {info.filename} is damaged (bad local header)")
+    fields = _LOCAL_HEADER.unpack(header)
+    return info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
 
 
 class _StorageType:

@@ -206,6 +206,26 @@ def test_a_torch_dtype_minigrad_lacks_is_refused_naming_it():
         mg.load(buffer)
 
 
+def test_mmap_maps_the_storages_copy_on_write(tmp_path):
+    weight = torch.arange(12.0).reshape(3, 4)
+    torch.save({"w": weight, "t": weight.t(), "n": torch.tensor(7)}, tmp_path / "torch.pt")
+    mg.save({"w": mg.tensor(weight.numpy()), "e": mg.zeros(0)}, tmp_path / "ours.mg")
+    for name in ("torch.pt", "ours.mg"):
+        before = (tmp_path / name).read_bytes()
+        loaded = mg.load(tmp_path / name, mmap=True)
+        np.testing.assert_array_equal(loaded["w"].numpy(), weight.numpy())
+        root = loaded["w"].array
+        while not isinstance(root, np.memmap):
+            root = root.base
+        with mg.no_grad():
+            loaded["w"].mul_(2)  # writeable, and the file does not change
+        np.testing.assert_array_equal(loaded["w"].numpy(), 2 * weight.numpy())
+        assert (tmp_path / name).read_bytes() == before
+    assert loaded["e"].shape == (0,)
+    with pytest.raises(ValueError, match="f must be a file path in order to use the mmap"):
+        mg.load(io.BytesIO(before), mmap=True)
+
+
 def test_map_location_forms():
     obj = {"w": mg.ones(2)}
     for location in ("cpu", mg.device("cpu"), {"cpu": "cpu"}, lambda storage, loc: storage,
