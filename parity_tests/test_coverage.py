@@ -72,8 +72,11 @@ NOT_OPS.update({
     **dict.fromkeys(["set_default_dtype", "get_default_dtype"], "the default float dtype "
                     "(tested in test_tensor_api.py)"),
     "is_tensor": "a type check", "numel": "the number of elements, a Python int",
+    **dict.fromkeys(["save", "load"], "saving and loading: round trips, torch.save's files and "
+                    "refused payloads are tested in test_serialization.py"),
 })
 TENSOR_NOT_OPS.update({
+    "register_hook": "a gradient hook: against torch in test_hooks.py",
     "is_contiguous": ATTRIBUTE, "element_size": ATTRIBUTE,
     "__format__": TO_PYTHON,
     **dict.fromkeys(["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"], CREATION),
