@@ -169,6 +169,8 @@ class Tensor:
 
     def retain_grad(self):
         """Keep `.grad` for this non-leaf tensor after backward (after its hooks), as in PyTorch."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
         from .autograd.hooks import retain_grad
