@@ -415,7 +415,8 @@ LOSS_FUNCTIONS = [
             st.integers(1, 4).flatmap(lambda n: st.tuples(arrays((n,)), arrays((n,)))),
             constants=lambda a, b: signs(a).filter(lambda o: bool(
                 (np.abs(-o[0] * (a - b) + o[1]) > 1e-2).all())),
-            second_order=True, name="margin_ranking_loss and MarginRankingLoss (margin, reduction)"),
+            second_order=True,
+            name="margin_ranking_loss and MarginRankingLoss (margin, reduction)"),
     OpEntry(("nn.functional.cosine_embedding_loss", "nn.CosineEmbeddingLoss"),
             lambda lib, a, b, y, margin, reduction: (
                 functional(lib).cosine_embedding_loss(a, b, float_constant(lib, y, a), margin,

@@ -33,6 +33,7 @@ class Optimizer(abc.ABC):
     def __init__(self, params, defaults):
         self.defaults = defaults
         self.state = {}
+        self._stepped = False  # for the schedulers' warning when they are stepped first
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -85,6 +86,7 @@ class Optimizer(abc.ABC):
         `closure` re-evaluates the model and returns the loss (with gradients
         recorded even inside `no_grad`), for optimisers that need it.
         """
+        self._stepped = True
         loss = None
         if closure is not None:
             with enable_grad():
