@@ -2,7 +2,7 @@
 
 Each run starts minigrad and torch from identical parameters, gives both the
 same gradients and compares the parameters after every one of 50 steps: to
-1e-12 in float64 and 1e-6 in float32, relative to each parameter's largest
+1e-14 in float64 and 1e-6 in float32, relative to each parameter's largest
 magnitude (elementwise relative error means nothing for a value near zero).
 Gradients are random arrays set directly on `.grad`, with the last parameter
 given none on every third step so that skipping it is checked too; one test
@@ -18,7 +18,7 @@ import minigrad as mg
 import minigrad.optim as optim
 
 STEPS = 50
-TOLERANCE = {"float64": 1e-12, "float32": 1e-6}
+TOLERANCE = {"float64": 1e-14, "float32": 1e-6}
 DTYPES = list(TOLERANCE)
 SHAPES = [(4, 3), (3,), (2, 3, 2)]
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(

@@ -1,5 +1,5 @@
 """AdamW, RMSprop, Adagrad and Adadelta against torch.optim, with test_optim.py's method: the
-same parameters and gradients, parameters compared after every one of 50 steps (1e-12 in
+same parameters and gradients, parameters compared after every one of 50 steps (1e-14 in
 float64, 1e-6 in float32); state dicts laid out as torch's, and a saved state that resumes
 the same trajectory."""
 import copy
