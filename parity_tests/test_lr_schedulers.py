@@ -238,6 +238,7 @@ def assert_same_plateau_state(ours, theirs):
 @pytest.mark.parametrize("case", PLATEAU)
 def test_plateau_rates_and_counters_are_torchs_nan_metrics_included(case):
     ours, theirs = plateau_pair(PLATEAU[case])
+    assert isinstance(ours, optim.lr_scheduler.LRScheduler)
     for metric in METRICS:
         # A 0-d tensor is a metric too.
         argument = mg.tensor(metric, dtype=mg.float64) if metric == 0.3 else metric

@@ -309,7 +309,7 @@ class OneCycleLR(LRScheduler):
         return rates
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the rates by `factor` once the metric passed to `step(metric)` (a validation
     loss, say) has not improved for more than `patience` epochs in a row, then wait `cooldown`
     epochs before counting again. A rate never goes below its group's min_lr, and a change
@@ -322,6 +322,9 @@ class ReduceLROnPlateau:
 
     A NaN metric is never an improvement (every comparison with NaN is false): it counts as a
     bad epoch and never becomes the best, as in PyTorch.
+
+    An `LRScheduler` as in PyTorch, but stepped with the metric, with no schedule of its own
+    (no `get_lr`) and no first step at construction.
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
@@ -419,14 +422,6 @@ class ReduceLROnPlateau:
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
-
-    def get_last_lr(self):
-        """The learning rate of each parameter group after the last `step()`."""
-        return self._last_lr
-
-    def state_dict(self):
-        """Everything but the optimizer, under PyTorch's names."""
-        return {key: value for key, value in vars(self).items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
