@@ -16,6 +16,7 @@ import warnings
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .activations import softplus
+from .elementwise import broadcast_error
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -331,12 +332,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _nan_if(mean_of_nothing, -picked.sum())
 
 
-def _check_same_shape(op, input, target):
-    if input.array.shape != target.array.shape:
-        raise ValueError(f"{op}: target of shape {tuple(target.shape)} differs from input of shape "
-                         f"{tuple(input.shape)}; they must be the same")
-
-
 def warn_if_broadcast(op, input, target):
     """PyTorch's warning for regression losses whose target's shape differs from the input's
     (they broadcast, which is rarely what was meant)."""
@@ -374,17 +369,20 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return weighted_reduce(difference * difference, weight, input, reduction)
 
 
-def _binary_weight(op, weight, input):
-    """A class weight that broadcasts to the input's shape (torch expands it to the target's),
-    in the input's dtype; a shape that does not is refused, naming both."""
+def _binary_weight(weight, input):
+    """A weight (or pos_weight) that broadcasts to the input's shape, in the input's dtype;
+    one that does not, or that would grow the loss's shape, is refused as PyTorch refuses it,
+    naming both shapes."""
     if weight is None:
         return None
     shape, weight_shape = tuple(input.shape), tuple(weight.shape)
-    fits = len(weight_shape) <= len(shape) and all(
-        w in (1, n) for w, n in zip(weight_shape[::-1], shape[::-1]))
-    if not fits:
-        raise RuntimeError(f"{op}: weight of shape {weight_shape} does not broadcast to the "
-                           f"input's shape {shape}")
+    error = broadcast_error(shape, weight_shape)
+    if error is not None:
+        raise error
+    if len(weight_shape) > len(shape):
+        grown = weight_shape[:len(weight_shape) - len(shape)] + shape
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(grown)}")
     return weight.to(input.dtype)
 
 
@@ -401,7 +399,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
-    weight = _binary_weight("binary_cross_entropy", weight, input)
+    weight = _binary_weight(weight, input)
     for name, values in (("input", input.array), ("target", target.array)):
         # Written as "not inside" so that a NaN is refused too, as in PyTorch.
         if values.size and not bool(((values >= 0) & (values <= 1)).all()):
@@ -421,10 +419,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    if pos_weight is not None:
-        pos_weight = pos_weight.to(input.dtype)
-    weight = _binary_weight("binary_cross_entropy_with_logits", weight, input)
+    if input.array.shape != target.array.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    pos_weight, weight = _binary_weight(pos_weight, input), _binary_weight(weight, input)
     loss = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight)
     if weight is not None:
         loss = loss * weight
