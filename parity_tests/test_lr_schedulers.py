@@ -103,8 +103,8 @@ ONE_CYCLE = {
 }
 
 
-def one_cycle_pair(name, optimizer_kwargs, kwargs):
-    ours, theirs = make_params("float64")
+def one_cycle_pair(name, optimizer_kwargs, kwargs, params=None):
+    ours, theirs = params or make_params("float64")
     groups = lambda p: [{"params": p[:2]}, {"params": p[2:]}]  # noqa: E731
     opt = getattr(optim, name)(groups(ours), **optimizer_kwargs)
     torch_opt = getattr(torch.optim, name)(groups(theirs), **optimizer_kwargs)
@@ -127,10 +127,15 @@ def assert_same_schedule(ours, theirs):
 
 @pytest.mark.parametrize("case", ONE_CYCLE)
 def test_one_cycle_rates_and_momenta_are_torchs_at_every_step(case):
-    ours, theirs = one_cycle_pair(*ONE_CYCLE[case])
-    for _ in range(theirs.total_steps):
+    """...and the parameters they drive, on the same random gradients."""
+    params = make_params("float64")
+    ours, theirs = one_cycle_pair(*ONE_CYCLE[case], params=params)
+    rng = np.random.default_rng(6)
+    for step in range(theirs.total_steps):
         assert_same_schedule(ours, theirs)
+        set_random_grads(*params, rng, step)
         ours.optimizer.step(), theirs.optimizer.step()
+        assert_same(*params, "float64")
         ours.step(), theirs.step()
     assert_same_schedule(ours, theirs)
     with pytest.raises(ValueError) as torch_error:

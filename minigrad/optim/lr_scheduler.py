@@ -50,6 +50,7 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
 
     def step(self):
+        """Move to the next epoch (or batch) and set each group's rate to the schedule's."""
         if self._step_count == 1 and not getattr(self.optimizer, "_stepped", False):
             warnings.warn(
                 "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch "
