@@ -121,10 +121,12 @@ def not_ops():
     return set(NOT_OPS) | {f"Tensor.{n}" for n in TENSOR_NOT_OPS} | set(LAYER_NOT_OPS)
 
 
-# Layer families whose classes have rows (op_table_rnn.py): every public class defined in these
+# Layer families whose classes have rows (op_table_rnn.py, and the losses' rows, which call the
+# function and the module): every public class defined in these
 # modules is enumerated as `nn.<Class>`, and every name in `__all__` of the namespaces below as
 # `<namespace>.<name>` (submodules aside).
-LAYER_FAMILIES = ["minigrad.nn.modules.rnn", "minigrad.nn.modules.sparse"]
+LAYER_FAMILIES = ["minigrad.nn.modules.rnn", "minigrad.nn.modules.sparse",
+                  "minigrad.nn.modules.loss"]
 NAMESPACES = {"nn.utils": "minigrad.nn.utils", "nn.utils.rnn": "minigrad.nn.utils.rnn"}
 LAYER_NOT_OPS = {
     **dict.fromkeys(["nn.RNNBase", "nn.RNNCellBase"],
