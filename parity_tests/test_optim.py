@@ -452,3 +452,10 @@ def test_errors(case):
     make, error, match = ERRORS[case]
     with pytest.raises(error, match=match):
         make()
+
+
+def test_state_of_a_parameter_not_yet_stepped_is_an_empty_dict():
+    for lib in (torch, mg):
+        param = lib.nn.Parameter(lib.ones(2))
+        optimizer = lib.optim.SGD([param], lr=0.1, momentum=0.9)
+        assert optimizer.state[param] == {}

@@ -20,6 +20,7 @@ position across all groups:
 import abc
 import copy
 import warnings
+from collections import defaultdict
 
 from ..autograd import enable_grad, no_grad
 from ..creation import tensor
@@ -35,7 +36,7 @@ class Optimizer(abc.ABC):
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)  # as torch's: optimizer.state[p] is {} before p's first step
         self._stepped = False  # for the schedulers' warning when they are stepped first
         self.param_groups = []
         if isinstance(params, Tensor):
@@ -179,7 +180,7 @@ class Optimizer(abc.ABC):
         param_of = {index: param for group, saved in zip(self.param_groups, saved_groups)
                     for index, param in zip(saved["params"], group["params"])}
 
-        self.state = {}
+        self.state = defaultdict(dict)
         for index, saved_state in state_dict["state"].items():
             if index not in param_of:  # state of no parameter: kept as it is, as torch does
                 self.state[index] = saved_state
