@@ -19,6 +19,7 @@ from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, div, eq, exp
                   stack, sub, sum, t, tanh, transpose, unsqueeze, where)
 from .backend import get_num_threads, set_num_threads
 from .random import Generator, manual_seed
+from .serialization import load, save
 from .legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                      LongTensor)
 from .ops import (argsort, argwhere, chunk, concat, flip, gather, hstack, index_select,

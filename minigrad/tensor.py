@@ -11,8 +11,6 @@ attached to the class there, so `x.exp()` and `mg.exp(x)` are one code path.
 Here live the rest: attributes, conversions, `backward`, and the in-place
 updates optimisers use.
 """
-import weakref
-
 from . import backend
 from .autograd import grad_mode
 from .size import Size
@@ -22,7 +20,7 @@ class Tensor:
     """A multi-dimensional array that records the ops applied to it."""
 
     __slots__ = ("array", "grad", "grad_fn", "_requires_grad", "_output_index",
-                 "_version_counter", "__weakref__")
+                 "_version_counter", "_hooks", "__weakref__")
     # NumPy must hand `ndarray * tensor` to Tensor.__rmul__ rather than loop over the tensor.
     __array_priority__ = 1000
 
@@ -168,12 +166,26 @@ class Tensor:
         return out
 
     def retain_grad(self):
-        """Keep `.grad` for this non-leaf tensor after backward, as in PyTorch."""
+        """Keep `.grad` for this non-leaf tensor after backward (after its hooks), as in PyTorch."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
-        if self.grad_fn._retained is None:
-            self.grad_fn._retained = {}
-        self.grad_fn._retained[self._output_index] = weakref.ref(self)
+        from .autograd.hooks import retain_grad
+
+        retain_grad(self)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` each time the gradient with respect to this tensor is computed; a
+        result other than None replaces the gradient (of the same shape, dtype and device).
+
+        On a leaf the hook sees the gradient summed over the pass, before it is
+        accumulated into `.grad`; on a computed tensor, its gradient before it
+        flows on. Returns a handle whose `remove()` takes the hook away.
+        """
+        from .autograd.hooks import register_hook
+
+        return register_hook(self, hook)
 
     def __float__(self):
         return float(self.item())
@@ -378,6 +390,7 @@ def wrap_array(array, requires_grad=False, cls=Tensor):
     tensor._requires_grad = False
     tensor._output_index = 0
     tensor._version_counter = [0]  # shared with views, bumped by in-place updates
+    tensor._hooks = None  # a leaf's gradient hooks (autograd/hooks.py), once it has some
     if requires_grad:
         tensor.requires_grad_(True)
     return tensor

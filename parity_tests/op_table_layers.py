@@ -351,6 +351,11 @@ def pair_of(elements=None, min_dims=0):
         lambda shape: st.tuples(arrays(shape, elements), arrays(shape, elements)))
 
 
+def positive_weights(x):
+    """A weight array of x's shape (l1_loss and huber_loss take no other)."""
+    return hnp.arrays(np.float64, x.shape, elements=positives(0.2, 2.0))
+
+
 def signs(x, *_):
     return st.tuples(hnp.arrays(np.float64, x.shape[:1] if x.ndim == 2 else x.shape,
                                 elements=st.sampled_from([-1.0, 1.0])),
@@ -366,42 +371,63 @@ def vectors_pair():
 
 
 LOSS_FUNCTIONS = [
-    OpEntry(("nn.functional.l1_loss",),
-            lambda lib, x, t, reduction: functional(lib).l1_loss(x, t, reduction=reduction),
-            pair_of(), constants=lambda x, t: st.tuples(REDUCTIONS).filter(
+    OpEntry(("nn.functional.l1_loss", "nn.L1Loss"),
+            lambda lib, x, t, weight, reduction: (
+                functional(lib).l1_loss(x, t, reduction=reduction),
+                functional(lib).l1_loss(x, t, reduction=reduction,
+                                        weight=float_constant(lib, weight, x)),
+                lib.nn.L1Loss(reduction=reduction)(x, t)),
+            pair_of(), constants=lambda x, t: st.tuples(positive_weights(x), REDUCTIONS).filter(
                 lambda _: bool((np.abs(x - t) > 1e-2).all())),
-            second_order=True, name="l1_loss (reduction)"),
-    OpEntry(("nn.functional.smooth_l1_loss", "nn.functional.huber_loss"),
-            lambda lib, x, t, reduction, beta: (
+            second_order=True, name="l1_loss and L1Loss (weight, reduction)"),
+    OpEntry(("nn.functional.smooth_l1_loss", "nn.functional.huber_loss", "nn.SmoothL1Loss",
+             "nn.HuberLoss"),
+            lambda lib, x, t, weight, reduction, beta: (
                 functional(lib).smooth_l1_loss(x, t, reduction=reduction, beta=beta),
-                functional(lib).huber_loss(x, t, reduction=reduction, delta=beta)),
-            pair_of(), constants=lambda x, t: st.tuples(REDUCTIONS, st.sampled_from(
-                [0.5, 1.0, 2.0])).filter(lambda o: bool(
-                    (np.abs(np.abs(x - t) - o[1]) > 1e-2).all() and (np.abs(x - t) > 1e-2).all())),
-            second_order=True, name="smooth_l1_loss and huber_loss (beta, delta, reduction)"),
-    OpEntry(("nn.functional.kl_div",),
+                functional(lib).huber_loss(x, t, reduction=reduction, delta=beta),
+                functional(lib).huber_loss(x, t, reduction=reduction, delta=beta,
+                                           weight=float_constant(lib, weight, x)),
+                lib.nn.SmoothL1Loss(reduction=reduction, beta=beta)(x, t),
+                lib.nn.HuberLoss(reduction=reduction, delta=beta)(x, t)),
+            pair_of(), constants=lambda x, t: st.tuples(positive_weights(x), REDUCTIONS,
+                                                        st.sampled_from([0.5, 1.0, 2.0])).filter(
+                lambda o: bool((np.abs(np.abs(x - t) - o[2]) > 1e-2).all()
+                               and (np.abs(x - t) > 1e-2).all())),
+            second_order=True,
+            name="smooth_l1_loss, huber_loss and their modules (beta, delta, weight, reduction)"),
+    OpEntry(("nn.functional.kl_div", "nn.KLDivLoss"),
             lambda lib, x, t, reduction: (
                 functional(lib).kl_div(x, t, reduction=reduction),
-                functional(lib).kl_div(x, t.log(), reduction=reduction, log_target=True)),
+                functional(lib).kl_div(x, t.log(), reduction=reduction, log_target=True),
+                lib.nn.KLDivLoss(reduction=reduction)(x, t),
+                lib.nn.KLDivLoss(reduction=reduction, log_target=True)(x, t.log())),
             st.tuples(st.integers(1, 3), st.integers(1, 3)).flatmap(lambda shape: st.tuples(
                 arrays(shape), arrays(shape, positives(0.05, 1.0)))),
             constants=lambda x, t: st.tuples(st.sampled_from(["mean", "sum", "none",
                                                               "batchmean"])),
-            second_order=True, name="kl_div (reduction, batchmean, log_target)"),
-    OpEntry(("nn.functional.margin_ranking_loss",),
-            lambda lib, a, b, y, margin, reduction: functional(lib).margin_ranking_loss(
-                a, b, float_constant(lib, y, a), margin, reduction=reduction),
+            second_order=True, name="kl_div and KLDivLoss (reduction, batchmean, log_target)"),
+    OpEntry(("nn.functional.margin_ranking_loss", "nn.MarginRankingLoss"),
+            lambda lib, a, b, y, margin, reduction: (
+                functional(lib).margin_ranking_loss(a, b, float_constant(lib, y, a), margin,
+                                                    reduction=reduction),
+                lib.nn.MarginRankingLoss(margin, reduction=reduction)(
+                    a, b, float_constant(lib, y, a))),
             st.integers(1, 4).flatmap(lambda n: st.tuples(arrays((n,)), arrays((n,)))),
             constants=lambda a, b: signs(a).filter(lambda o: bool(
                 (np.abs(-o[0] * (a - b) + o[1]) > 1e-2).all())),
-            second_order=True, name="margin_ranking_loss (margin, reduction)"),
-    OpEntry(("nn.functional.cosine_embedding_loss",),
-            lambda lib, a, b, y, margin, reduction: functional(lib).cosine_embedding_loss(
-                a, b, float_constant(lib, y, a), margin, reduction=reduction),
+            second_order=True,
+            name="margin_ranking_loss and MarginRankingLoss (margin, reduction)"),
+    OpEntry(("nn.functional.cosine_embedding_loss", "nn.CosineEmbeddingLoss"),
+            lambda lib, a, b, y, margin, reduction: (
+                functional(lib).cosine_embedding_loss(a, b, float_constant(lib, y, a), margin,
+                                                      reduction=reduction),
+                lib.nn.CosineEmbeddingLoss(margin, reduction=reduction)(
+                    a, b, float_constant(lib, y, a))),
             vectors_pair(), constants=lambda a, b: signs(a).filter(lambda o: bool((np.abs(
                 (a * b).sum(-1) / np.sqrt((a * a).sum(-1) * (b * b).sum(-1)) - o[1])
                 > 1e-2).all())),
-            second_order=True, name="cosine_embedding_loss (margin, reduction)"),
+            second_order=True,
+            name="cosine_embedding_loss and CosineEmbeddingLoss (margin, reduction)"),
     OpEntry(("nn.functional.cosine_similarity", "nn.functional.pairwise_distance",
              "nn.functional.normalize"),
             lambda lib, a, b: (functional(lib).cosine_similarity(a, b),

@@ -198,10 +198,11 @@ CONVOLUTION = [
 
 
 @st.composite
-def class_logits(draw, elements=None, min_dims=1, max_dims=3):
-    """Logits (C,), (N, C) or (N, C, d) with 2 to 4 classes."""
+def class_logits(draw, elements=None, min_dims=1, max_dims=4):
+    """Logits (C,), (N, C) or (N, C, d1, ...) with 2 to 4 classes."""
     ndim = draw(st.integers(min_dims, max_dims))
-    shape = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    # Two trailing axes at most 2 long: gradgradcheck's cost grows with the element count.
+    shape = tuple(draw(st.integers(1, 3 if ndim < 4 else 2)) for _ in range(ndim))
     classes = draw(st.integers(2, 4))
     shape = (classes,) if ndim == 1 else shape[:1] + (classes,) + shape[2:]
     return (draw(arrays(shape, elements)),)
@@ -226,21 +227,24 @@ def index_target_options(x, smoothing=True):
 
 
 def cross_entropy_call(lib, x, target, weight, ignore_index, reduction, label_smoothing):
-    return functional(lib).cross_entropy(
-        x, constant(lib, target, x), weight=float_constant(lib, weight, x),
-        ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    """The function and the module (its weight a buffer)."""
+    target, weight = constant(lib, target, x), float_constant(lib, weight, x)
+    options = dict(ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    return (functional(lib).cross_entropy(x, target, weight=weight, **options),
+            lib.nn.CrossEntropyLoss(weight, **options)(x, target))
 
 
 def nll_loss_call(lib, x, target, weight, ignore_index, reduction, _label_smoothing):
-    return functional(lib).nll_loss(x, constant(lib, target, x),
-                                    weight=float_constant(lib, weight, x),
-                                    ignore_index=ignore_index, reduction=reduction)
+    target, weight = constant(lib, target, x), float_constant(lib, weight, x)
+    return (functional(lib).nll_loss(x, target, weight=weight, ignore_index=ignore_index,
+                                     reduction=reduction),
+            lib.nn.NLLLoss(weight, ignore_index=ignore_index, reduction=reduction)(x, target))
 
 
 @st.composite
 def probability_target_arrays(draw):
     """Logits and class-probability targets of the same shape (the targets differentiable too)."""
-    (logits,) = draw(class_logits(max_dims=2))
+    (logits,) = draw(class_logits(max_dims=4))
     return logits, draw(arrays(logits.shape, probabilities()))
 
 
@@ -273,29 +277,40 @@ def binary_options(x, target, pos_weight=False):
 
 
 LOSSES = [
-    OpEntry(("nn.functional.cross_entropy",), cross_entropy_call, class_logits(),
+    OpEntry(("nn.functional.cross_entropy", "nn.CrossEntropyLoss"), cross_entropy_call,
+            class_logits(),
             constants=index_target_options, second_order=True,
-            name="cross_entropy (class indices: weight, ignore_index, reduction, "
-                 "label_smoothing)"),
+            name="cross_entropy and CrossEntropyLoss (class indices, any N-d: weight, "
+                 "ignore_index, reduction, label_smoothing)"),
     OpEntry(("nn.functional.cross_entropy",), cross_entropy_call, class_logits(reals(1e4), 2, 2),
             constants=index_target_options, second_order=True,
             name="cross_entropy (large logits)"),
     OpEntry(("nn.functional.cross_entropy",),
-            lambda lib, x, p, weight, reduction, label_smoothing: functional(lib).cross_entropy(
-                x, p, weight=float_constant(lib, weight, x), reduction=reduction,
-                label_smoothing=label_smoothing),
+            lambda lib, x, p, weight, reduction, label_smoothing: (
+                functional(lib).cross_entropy(x, p, weight=float_constant(lib, weight, x),
+                                              reduction=reduction, label_smoothing=label_smoothing),
+                lib.nn.CrossEntropyLoss(float_constant(lib, weight, x), reduction=reduction,
+                                        label_smoothing=label_smoothing)(x, p)),
             probability_target_arrays(), constants=probability_target_options, second_order=True,
-            name="cross_entropy (class probabilities: weight, reduction, label_smoothing)"),
-    OpEntry(("nn.functional.nll_loss",), nll_loss_call, class_logits(),
+            name="cross_entropy and CrossEntropyLoss (class probabilities, any N-d: weight, "
+                 "reduction, label_smoothing)"),
+    OpEntry(("nn.functional.nll_loss", "nn.NLLLoss"), nll_loss_call, class_logits(),
             constants=lambda x: index_target_options(x, smoothing=False), second_order=True,
-            name="nll_loss (weight, ignore_index, reduction)"),
-    OpEntry(("nn.functional.mse_loss",),
-            lambda lib, x, t, reduction: functional(lib).mse_loss(x, t, reduction=reduction),
-            same_shape_arrays(2), constants=lambda x, t: st.tuples(REDUCTIONS), second_order=True,
-            name="mse_loss (reduction)"),
-    OpEntry(("nn.functional.binary_cross_entropy",),
-            lambda lib, x, t, weight, _pos_weight, reduction: functional(lib).binary_cross_entropy(
-                x, t, weight=float_constant(lib, weight, x), reduction=reduction),
+            name="nll_loss and NLLLoss (weight, ignore_index, reduction)"),
+    OpEntry(("nn.functional.mse_loss", "nn.MSELoss"),
+            lambda lib, x, t, weight, reduction: (
+                functional(lib).mse_loss(x, t, reduction=reduction),
+                functional(lib).mse_loss(x, t, reduction=reduction,
+                                         weight=float_constant(lib, weight, x)),
+                lib.nn.MSELoss(reduction=reduction)(x, t)),
+            same_shape_arrays(2), constants=lambda x, t: st.tuples(
+                hnp.arrays(np.float64, x.shape, elements=positives(0.2, 2.0)), REDUCTIONS),
+            second_order=True, name="mse_loss and MSELoss (weight, reduction)"),
+    OpEntry(("nn.functional.binary_cross_entropy", "nn.BCELoss"),
+            lambda lib, x, t, weight, _pos_weight, reduction: (
+                functional(lib).binary_cross_entropy(x, t, weight=float_constant(lib, weight, x),
+                                                     reduction=reduction),
+                lib.nn.BCELoss(float_constant(lib, weight, x), reduction=reduction)(x, t)),
             binary_target_arrays(probabilities(0.05)), constants=binary_options,
             second_order=True, rtol={"float32": 1e-5, "float64": 1e-9},
             atol={"float32": 1e-6, "float64": 1e-7},
@@ -303,15 +318,18 @@ LOSSES = [
                              "to x and 1 - x (binary_cross_entropy_double_backward): a relative "
                              "change of up to 4e-12 / min(x, 1 - x), 1e-10 for x in [0.05, 0.95], "
                              "on second derivatives up to 1 / (x(1 - x))² ~ 450, which may cancel",
-            name="binary_cross_entropy (weight, reduction)"),
-    OpEntry(("nn.functional.binary_cross_entropy_with_logits",),
-            lambda lib, x, t, weight, pos_weight, reduction:
+            name="binary_cross_entropy and BCELoss (weight, reduction)"),
+    OpEntry(("nn.functional.binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss"),
+            lambda lib, x, t, weight, pos_weight, reduction: (
                 functional(lib).binary_cross_entropy_with_logits(
                     x, t, weight=float_constant(lib, weight, x), reduction=reduction,
                     pos_weight=float_constant(lib, pos_weight, x)),
+                lib.nn.BCEWithLogitsLoss(float_constant(lib, weight, x), reduction=reduction,
+                                         pos_weight=float_constant(lib, pos_weight, x))(x, t)),
             binary_target_arrays(reals()),
             constants=lambda x, t: binary_options(x, t, pos_weight=True), second_order=True,
-            name="binary_cross_entropy_with_logits (weight, pos_weight, reduction)"),
+            name="binary_cross_entropy_with_logits and BCEWithLogitsLoss (weight, pos_weight, "
+                 "reduction)"),
 ]
 
 NN_ENTRIES = ACTIVATIONS + LINEAR + CONVOLUTION + LOSSES

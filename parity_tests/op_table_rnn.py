@@ -415,7 +415,36 @@ CLIPPING = [
             name="clip_grad_value_"),
 ]
 
+
+
+def vector_to_parameters_call(lib, vec, *shapes):
+    """Parameters of the drawn shapes filled from `vec` (leaving any rest of it unused), and
+    `vec` changed in place afterwards: the parameters are views of it, as in torch."""
+    parameters = [lib.zeros(shape, dtype=vec.dtype, requires_grad=True) for shape in shapes]
+    vec = vec.detach() * 1
+    lib.nn.utils.vector_to_parameters(vec, parameters)
+    taken = lib.nn.utils.parameters_to_vector(parameters).detach() * 1
+    vec.mul_(2)
+    return (taken, *(p.detach() * 1 for p in parameters))
+
+
+def parameter_shapes(vec):
+    """Constants: one to three shapes whose sizes add up to at most len(vec)."""
+    return st.lists(hnp.array_shapes(min_dims=0, max_dims=2, max_side=2), min_size=1,
+                    max_size=3).filter(
+        lambda shapes: sum(int(np.prod(s)) for s in shapes) <= vec.size).map(tuple)
+
+
+CONVERSION = [
+    OpEntry(("nn.utils.parameters_to_vector",),
+            lambda lib, *parameters: lib.nn.utils.parameters_to_vector(parameters),
+            GRADIENT_SETS, second_order=True, name="parameters_to_vector"),
+    OpEntry(("nn.utils.vector_to_parameters",), vector_to_parameters_call,
+            inputs(arrays(st.tuples(st.integers(1, 10)))), constants=parameter_shapes,
+            grad=False, name="vector_to_parameters (views of the vector)"),
+]
+
 RNN_ENTRIES = ([layer_entry("RNN"), layer_entry("RNN", "relu"), layer_entry("LSTM"),
                 SECOND_ORDER_LAYER, layer_entry("GRU"), cell_entry("RNN"), cell_entry("RNN", "relu"),
                 cell_entry("LSTM"), cell_entry("GRU")]
-               + EMBEDDING + PACKING + CLIPPING)
+               + EMBEDDING + PACKING + CLIPPING + CONVERSION)

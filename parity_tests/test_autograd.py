@@ -87,6 +87,13 @@ def test_leaves_accumulate_grad_across_backward_calls():
     np.testing.assert_allclose(values(total), values(first) + 3)
 
 
+def test_retain_grad_on_a_tensor_without_grad_is_torchs_error():
+    for lib in (torch, mg):
+        with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
+                                               "requires_grad=False"):
+            lib.ones(2).retain_grad()
+
+
 def test_non_leaves_keep_no_grad_unless_retain_grad():
     def run(lib):
         x = leaf(lib)

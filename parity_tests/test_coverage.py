@@ -74,8 +74,11 @@ NOT_OPS.update({
                     "(tested in test_tensor_api.py)"),
     "is_tensor": "a type check", "numel": "the number of elements, a Python int",
     "set_printoptions": "how tensors print: str() against torch's in test_printing.py",
+    **dict.fromkeys(["save", "load"], "saving and loading: round trips, torch.save's files and "
+                    "refused payloads are tested in test_serialization.py"),
 })
 TENSOR_NOT_OPS.update({
+    "register_hook": "a gradient hook: against torch in test_hooks.py",
     "is_contiguous": ATTRIBUTE, "element_size": ATTRIBUTE,
     "__format__": TO_PYTHON,
     **dict.fromkeys(["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"], CREATION),
@@ -120,10 +123,12 @@ def not_ops():
     return set(NOT_OPS) | {f"Tensor.{n}" for n in TENSOR_NOT_OPS} | set(LAYER_NOT_OPS)
 
 
-# Layer families whose classes have rows (op_table_rnn.py): every public class defined in these
+# Layer families whose classes have rows (op_table_rnn.py, and the losses' rows, which call the
+# function and the module): every public class defined in these
 # modules is enumerated as `nn.<Class>`, and every name in `__all__` of the namespaces below as
 # `<namespace>.<name>` (submodules aside).
-LAYER_FAMILIES = ["minigrad.nn.modules.rnn", "minigrad.nn.modules.sparse"]
+LAYER_FAMILIES = ["minigrad.nn.modules.rnn", "minigrad.nn.modules.sparse",
+                  "minigrad.nn.modules.loss"]
 NAMESPACES = {"nn.utils": "minigrad.nn.utils", "nn.utils.rnn": "minigrad.nn.utils.rnn"}
 LAYER_NOT_OPS = {
     **dict.fromkeys(["nn.RNNBase", "nn.RNNCellBase"],

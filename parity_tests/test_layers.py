@@ -176,6 +176,12 @@ LAYERS = [
     (lambda lib: lib.nn.ConvTranspose2d(3, 2, (2, 3), dilation=2, bias=False), (3, 4, 2)),
     (lambda lib: lib.nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2), (2, 4, 7)),
     (lambda lib: lib.nn.Conv1d(2, 3, 4, padding="same", dilation=2), (2, 5)),
+    (lambda lib: lib.nn.Conv1d(2, 3, 4, padding="same", padding_mode="reflect"), (2, 2, 6)),
+    (lambda lib: lib.nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="reflect"), (1, 2, 4, 5)),
+    (lambda lib: lib.nn.Conv2d(2, 3, (2, 3), padding="same", padding_mode="replicate"),
+     (1, 2, 4, 4)),
+    (lambda lib: lib.nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2, padding_mode="circular"),
+     (2, 2, 5, 5)),
     (lambda lib: lib.nn.AdaptiveAvgPool2d((None, 3)), (2, 3, 5, 7)),
     (lambda lib: lib.nn.AdaptiveAvgPool2d(1), (2, 3, 4, 4)),
     (lambda lib: lib.nn.AdaptiveMaxPool2d(3), (2, 3, 5, 7)),
@@ -235,6 +241,16 @@ def test_conv_transpose_output_size_picks_the_output_padding_as_torch_does():
         with pytest.raises(ValueError, match=r"requested an output size of \[9, 9\], but valid "
                                              r"sizes range from \[7, 7\] to \[8, 8\]"):
             layer(x, output_size=[9, 9])
+
+
+def test_padding_modes_are_checked_as_torch_checks_them():
+    for lib in (torch, mg):
+        with pytest.raises(ValueError, match="padding_mode must be one of .*, but got "
+                                             "padding_mode='mirror'"):
+            lib.nn.Conv2d(1, 1, 3, padding_mode="mirror")
+        with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for '
+                                             'ConvTranspose2d'):
+            lib.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
 
 
 @pytest.mark.parametrize("call, error, message", [

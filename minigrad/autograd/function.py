@@ -101,12 +101,13 @@ class Node:
                         (None, leaf) for a leaf that requires grad, or None
       input_shapes      to sum broadcast gradients back to each input's shape
       needs_input_grad  per forward input, as in PyTorch
+      _hooks            None, or the gradient hooks of its outputs (autograd/hooks.py)
       _created_at       with anomaly detection on: the forward stack that made it
     """
 
     __slots__ = ("function", "position", "edges", "input_shapes", "needs_input_grad",
                  "output_shapes", "non_differentiable", "_to_save", "_saved", "_freed",
-                 "_retained", "_created_at", "__dict__")
+                 "_hooks", "_created_at", "__dict__")
 
     def __init__(self, function, needs_input_grad):
         self.function = function
@@ -115,7 +116,7 @@ class Node:
         self._to_save = ()
         self._saved = ()
         self._freed = False
-        self._retained = None
+        self._hooks = None  # output index -> TensorHooks, once a hook or retain_grad asks
 
     # -- the ctx API ---------------------------------------------------------
 

@@ -11,6 +11,9 @@ any length backpropagates.
 The tape is not a global list: each tensor holds its producer and each node
 its inputs' producers, so a graph nobody differentiates is freed by Python as
 soon as its tensors go, and an evaluation loop without `no_grad` stays flat.
+
+Gradient hooks (`register_hook`, `retain_grad`: autograd/hooks.py) hang off
+the nodes and leaves; a pass meets them only where `_hooks` is not None.
 """
 import heapq
 
@@ -35,7 +38,7 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     is returned (None where none arrives).
     """
     targets = None if inputs is None else _targets(inputs)
-    needed = None if inputs is None else _nodes_leading_to(outputs, targets)
+    needed, running = (None, None) if inputs is None else _nodes_leading_to(outputs, targets)
     call_backward, accumulate = _call_backward, _accumulate_into_leaf
     for watcher in watchers:
         call_backward, accumulate = watcher.wrap(call_backward, accumulate, retain_graph)
@@ -43,14 +46,20 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
     pending = {}  # node -> gradient of each of its outputs, summed over consumers
     heap = []
     arrays_in_use = set()
+    hooked_leaves = {}  # id(leaf) -> (leaf, gradient summed over the pass), for leaf hooks
 
     def deliver(edge, grad):
         node, leaf = edge
         if node is None:
-            if targets is None:
+            key = id(leaf)
+            if targets is not None and key not in targets:
+                return
+            if leaf._hooks is not None:
+                summed = grad if key not in hooked_leaves else hooked_leaves[key][1] + grad
+                hooked_leaves[key] = (leaf, summed)
+            elif targets is None:
                 accumulate(leaf, grad, create_graph, arrays_in_use)
-            elif id(leaf) in targets:
-                key = id(leaf)
+            else:
                 captured[key] = grad if key not in captured else captured[key] + grad
             return
         index = leaf
@@ -61,6 +70,11 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
             grads = pending[node] = [None] * len(node.output_shapes)
             heapq.heappush(heap, (-node.position, id(node), node))
         grads[index] = grad if grads[index] is None else grads[index] + grad
+
+    def capture(node, grads):
+        for index, grad in enumerate(grads):
+            if (id(node), index) in targets and grad is not None:
+                captured[(id(node), index)] = grad
 
     previous_mode = grad_mode._enabled
     grad_mode._enabled = create_graph
@@ -75,12 +89,16 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
         while heap:
             node = heapq.heappop(heap)[2]
             grads = pending.pop(node)
-            if targets is not None:
-                for index, grad in enumerate(grads):
-                    if (id(node), index) in targets and grad is not None:
-                        captured[(id(node), index)] = grad
-            if node._retained:
-                _keep_retained_grads(node, grads)
+            runs = running is None or node in running
+            # As in torch, a target's gradient is taken before its hooks run when its node runs
+            # on, after them when the node was reached only for that target.
+            if targets is not None and runs:
+                capture(node, grads)
+            if node._hooks:
+                _run_output_hooks(node, grads, arrays_in_use)
+            if not runs:
+                capture(node, grads)
+                continue
             input_grads = call_backward(node, grads)
             if not retain_graph:
                 node.release()
@@ -90,6 +108,13 @@ def run_backward(outputs, output_grads, retain_graph, create_graph, inputs=None)
                 if grad.array.shape != shape:
                     grad = sum_to(grad, shape)
                 deliver(edge, grad)
+
+        for leaf, grad in hooked_leaves.values():
+            grad = _run_hooks(leaf._hooks, grad, arrays_in_use)
+            if targets is None:
+                accumulate(leaf, grad, create_graph, arrays_in_use)
+            else:
+                captured[id(leaf)] = grad
     finally:
         grad_mode._enabled = previous_mode
 
@@ -149,15 +174,20 @@ def _accumulate_into_leaf(leaf, grad, create_graph, arrays_in_use):
     arrays_in_use.add(id(leaf.grad.array))
 
 
-def _keep_retained_grads(node, grads):
-    """Store the gradient of outputs whose tensors asked for `retain_grad()`."""
-    from ..tensor import wrap_array
+def _run_output_hooks(node, grads, arrays_in_use):
+    """Pass the gradient of each output that has hooks (or retain_grad) through them."""
+    for index, hooks in node._hooks.items():
+        if grads[index] is not None:
+            grads[index] = _run_hooks(hooks, grads[index], arrays_in_use)
 
-    for index, tensor_ref in node._retained.items():
-        tensor = tensor_ref()
-        if tensor is not None and grads[index] is not None:
-            grad = grads[index]
-            tensor.grad = wrap_array(grad.array.copy()) if tensor.grad is None else tensor.grad + grad
+
+def _run_hooks(hooks, grad, arrays_in_use):
+    """A hook may keep the gradient it sees or returns: neither may become a `.grad` that a later
+    pass adds to in place, so both count as in use."""
+    arrays_in_use.add(id(grad.array))
+    grad = hooks(grad)
+    arrays_in_use.add(id(grad.array))
+    return grad
 
 
 def _key(tensor):
@@ -169,7 +199,9 @@ def _targets(inputs):
 
 
 def _nodes_leading_to(outputs, targets):
-    """The nodes on some path from `outputs` to a target: the only ones `grad` must run."""
+    """The nodes on some path from `outputs` to a target, the only ones `grad` must reach; and,
+    among them, those whose backward must run: the ones whose inputs lead on to a target (a node
+    reached only because one of its outputs is a target hands over that gradient and stops)."""
     reachable, stack = {}, [o.grad_fn for o in outputs if o.grad_fn is not None]
     while stack:
         node = stack.pop()
@@ -178,16 +210,18 @@ def _nodes_leading_to(outputs, targets):
         reachable[id(node)] = node
         stack.extend(edge[0] for edge in node.edges if edge is not None and edge[0] is not None)
 
-    needed = set()
+    needed, running = set(), set()
     # Inputs always sit at lower positions than their consumers, so one pass
     # in increasing position settles each node after all of its inputs.
     for node in sorted(reachable.values(), key=lambda n: n.position):
-        leads = any((id(node), i) in targets for i in range(len(node.output_shapes)))
         for edge in node.edges:
-            if leads or edge is None:
+            if edge is None:
                 continue
             producer, leaf_or_index = edge
-            leads = (id(leaf_or_index) in targets) if producer is None else producer in needed
-        if leads:
+            if (id(leaf_or_index) in targets) if producer is None else producer in needed:
+                running.add(node)
+                break
+        if node in running or any((id(node), i) in targets
+                                   for i in range(len(node.output_shapes))):
             needed.add(node)
-    return needed
+    return needed, running

@@ -36,3 +36,9 @@ __all__ += ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Ident
 __all__ += ["ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "ReLU6", "Hardtanh",
             "Hardsigmoid", "Hardswish", "PReLU", "LogSoftmax", "Softmin", "Dropout2d",
             "AlphaDropout"]
+
+from .modules import (CosineEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,  # noqa: E402
+                      MarginRankingLoss, SmoothL1Loss)
+
+__all__ += ["L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "MarginRankingLoss",
+            "CosineEmbeddingLoss"]

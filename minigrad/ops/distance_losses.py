@@ -11,28 +11,29 @@ their first and second derivatives come from the parts):
 
 and the similarities they use: cosine_similarity, pairwise_distance, normalize.
 """
+import warnings
+
 from ..tensor import wrap_array
 from .elementwise import where
-from .losses import _check_reduction, _reduce
+from .losses import _check_reduction, _reduce, legacy_reduction, warn_if_broadcast, weighted_reduce
 
 
-def _difference(op, input, target):
-    if input.shape != target.shape:
-        raise ValueError(f"{op}: target of shape {tuple(target.shape)} does not match input of "
-                         f"shape {tuple(input.shape)}: they must be the same size")
-    return input - target
-
-
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """w·|x - t|; with `weight`, the mean is Σ w·|x - t| / Σ w. Shapes that differ broadcast,
+    with PyTorch's warning."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    return _reduce(_difference("l1_loss", input, target).abs(), reduction)
+    warn_if_broadcast("l1_loss", input, target)
+    return weighted_reduce((input - target).abs(), weight, input, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    distance = _difference("smooth_l1_loss", input, target).abs()
+    warn_if_broadcast("smooth_l1_loss", input, target)
+    distance = (input - target).abs()
     if beta == 0:
         return _reduce(distance, reduction)
     near = wrap_array(distance.array < beta)
@@ -40,27 +41,41 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                    reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """With `weight`, w times the pointwise loss, whose mean is over the elements (not Σ w),
+    as in PyTorch."""
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    distance = _difference("huber_loss", input, target).abs()
+    warn_if_broadcast("huber_loss", input, target)
+    distance = (input - target).abs()
     near = wrap_array(distance.array < delta)
-    return _reduce(where(near, distance * distance * 0.5, (distance - 0.5 * delta) * delta),
-                   reduction)
+    pointwise = where(near, distance * distance * 0.5, (distance - 0.5 * delta) * delta)
+    return weighted_reduce(pointwise, weight, input, reduction, mean_over_weights=False)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(t ‖ e^x) pointwise, x log-probabilities; reduction 'batchmean' divides the sum by
-    the batch size (the KL divergence proper), 'mean' by the element count."""
-    if reduction not in ("none", "mean", "sum", "batchmean"):
+    the batch size (the KL divergence proper), 'mean' by the element count (with PyTorch's
+    warning that this is not the divergence)."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    elif reduction not in ("none", "mean", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
+        # t·log t is 0 at t = 0 and, as in PyTorch, NaN for a (meaningless) negative t.
         positive = wrap_array(target.array > 0)
         safe_log = where(positive, target, 1.0).log()
-        pointwise = where(positive, target * safe_log, 0.0) - target * input
+        values = target.array
+        undefined = wrap_array(target.xp.where(values == 0, 0.0, float("nan")).astype(values.dtype))
+        pointwise = where(positive, target * safe_log, undefined) - target * input
     if reduction == "batchmean":
         return pointwise.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(pointwise, reduction)
@@ -68,7 +83,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {tuple(input1.shape)}, input2: "
+                           f"{tuple(input2.shape)}, target: {tuple(target.shape)} ")
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
@@ -93,8 +113,16 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos where y = 1, max(0, cos - margin) where y = -1; cos along the last dim, with
-    PyTorch's 1e-12 added to each squared norm."""
+    PyTorch's 1e-12 added to each squared norm. A 1-d target pairs with (N, D) inputs, a 0-d
+    one with (D,) inputs."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != target.ndim + 1 or input2.ndim != target.ndim + 1:
+        raise RuntimeError(f"{target.ndim}D target tensor expects {target.ndim + 1}D input "
+                           f"tensors, but found inputs with sizes {list(input1.shape)} and "
+                           f"{list(input2.shape)}.")
     dot = (input1 * input2).sum(-1)
     squares = ((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)
     cosine = dot / squares.sqrt()

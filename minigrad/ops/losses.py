@@ -16,6 +16,7 @@ import warnings
 from ..autograd.function import Function
 from ..tensor import wrap_array
 from .activations import softplus
+from .elementwise import broadcast_error
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -163,6 +164,20 @@ def _check_reduction(reduction):
                          f"{', '.join(REDUCTIONS)})")
 
 
+def legacy_reduction(size_average, reduce, reduction):
+    """The reduction that PyTorch's deprecated `size_average` and `reduce` ask for when either is
+    given (with PyTorch's warning): 'none' for reduce=False, else 'mean' unless
+    size_average=False; `reduction` itself when both are None."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    chosen = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{chosen}' instead.", stacklevel=3)
+    return chosen
+
+
 def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
@@ -238,8 +253,8 @@ def _index_target_distribution(op, target, num_classes, weight, ignore_index, la
     return wrap_array(q), reduction == "mean" and kept_labels.size == 0
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits against class indices or class probabilities, as
     torch.nn.functional.cross_entropy; log_softmax and the loss fused in one op.
 
@@ -247,6 +262,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     the input's shape without the class axis, or probabilities of the input's
     own shape.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -290,11 +306,13 @@ def _nan_if(mean_of_nothing, loss):
     return loss + float("nan") if mean_of_nothing else loss
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """Negative log-likelihood of log-probabilities against class indices, as
     torch.nn.functional.nll_loss:  ℓᵢ = -w[tᵢ]·input[i, tᵢ]  (0 where tᵢ = ignore_index),
     averaged with weights Σ w[tᵢ] for reduction='mean'.   dℓᵢ/d input[i, c] = -w[tᵢ]·[c = tᵢ]
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if input.ndim == 0:
         raise RuntimeError("nll_loss: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
@@ -314,52 +332,98 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _nan_if(mean_of_nothing, -picked.sum())
 
 
-def _check_same_shape(op, input, target):
+def warn_if_broadcast(op, input, target):
+    """PyTorch's warning for regression losses whose target's shape differs from the input's
+    (they broadcast, which is rarely what was meant)."""
     if input.array.shape != target.array.shape:
-        raise ValueError(f"{op}: target of shape {tuple(target.shape)} differs from input of shape "
-                         f"{tuple(input.shape)}; they must be the same")
-
-
-def mse_loss(input, target, reduction="mean"):
-    """Mean squared error (x - t)², as torch.nn.functional.mse_loss.   dℓ/dx = 2(x - t)
-
-    Shapes that differ broadcast, with PyTorch's warning.
-    """
-    _check_reduction(reduction)
-    if input.array.shape != target.array.shape:
-        warnings.warn(f"mse_loss: target of shape {tuple(target.shape)} differs from input of "
+        warnings.warn(f"{op}: target of shape {tuple(target.shape)} differs from input of "
                       f"shape {tuple(input.shape)}. This will likely lead to incorrect results "
-                      "due to broadcasting. Please ensure they have the same size.", stacklevel=2)
+                      "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def weighted_reduce(loss, weight, input, reduction, mean_over_weights=True):
+    """The pointwise `loss` times a `weight` of the input's own shape (PyTorch refuses any
+    other), reduced; the mean divides by Σ weight (or, `mean_over_weights` False, by the
+    element count, as huber_loss does)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"Weights and input must have the same size: weight of shape "
+                         f"{tuple(weight.shape)}, input of shape {tuple(input.shape)}.")
+    weighted = loss * weight
+    if reduction == "mean" and mean_over_weights:
+        return weighted.sum() / weight.sum()
+    return _reduce(weighted, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error w·(x - t)², as torch.nn.functional.mse_loss.   dℓ/dx = 2w(x - t)
+
+    Shapes that differ broadcast, with PyTorch's warning. With `weight`, the
+    mean is Σ w·(x - t)² / Σ w.
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    warn_if_broadcast("mse_loss", input, target)
     difference = input - target
-    return _reduce(difference * difference, reduction)
+    return weighted_reduce(difference * difference, weight, input, reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def _binary_weight(weight, input):
+    """A weight (or pos_weight) that broadcasts to the input's shape, in the input's dtype;
+    one that does not, or that would grow the loss's shape, is refused as PyTorch refuses it,
+    naming both shapes."""
+    if weight is None:
+        return None
+    shape, weight_shape = tuple(input.shape), tuple(weight.shape)
+    error = broadcast_error(shape, weight_shape)
+    if error is not None:
+        raise error
+    if len(weight_shape) > len(shape):
+        grown = weight_shape[:len(weight_shape) - len(shape)] + shape
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(grown)}")
+    return weight.to(input.dtype)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
     """Binary cross-entropy of probabilities, as torch.nn.functional.binary_cross_entropy:
     ℓ = -w·(t·log x + (1 - t)·log(1 - x)), each log clamped at -100 (see BinaryCrossEntropy).
+
+    `weight` broadcasts to the input's shape (a weight per class, per sample, ...).
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_same_shape("binary_cross_entropy", input, target)
-    a = input.array
-    if a.size and bool(((a < 0) | (a > 1)).any()):
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    if input.array.shape != target.array.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    weight = _binary_weight(weight, input)
+    for name, values in (("input", input.array), ("target", target.array)):
+        # Written as "not inside" so that a NaN is refused too, as in PyTorch.
+        if values.size and not bool(((values >= 0) & (values <= 1)).all()):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
-        loss = loss * weight.to(input.dtype)
+        loss = loss * weight
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
     """Binary cross-entropy of logits, sigmoid fused in, as
     torch.nn.functional.binary_cross_entropy_with_logits (see BinaryCrossEntropyWithLogits).
 
     pos_weight weighs the positive term, broadcasting along the last (class) axis.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    if pos_weight is not None:
-        pos_weight = pos_weight.to(input.dtype)
+    if input.array.shape != target.array.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    pos_weight, weight = _binary_weight(pos_weight, input), _binary_weight(weight, input)
     loss = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight)
     if weight is not None:
-        loss = loss * weight.to(input.dtype)
+        loss = loss * weight
     return _reduce(loss, reduction)

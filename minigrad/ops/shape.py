@@ -313,9 +313,10 @@ def _same_dtype(tensors):
 
 def cat(tensors, dim=0, *, axis=None):
     dim = dim if axis is None else axis
-    tensors = _same_dtype(list(tensors))
+    tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    tensors = _same_dtype(tensors)
     ndim = tensors[0].ndim
     dim = _dim(dim, ndim)
     for number, t in enumerate(tensors):

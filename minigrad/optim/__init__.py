@@ -1,5 +1,5 @@
 """Optimisers: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Adadelta`, their base class
-`Optimizer`, and `lr_scheduler.StepLR`.
+`Optimizer`, and the learning-rate schedules of `lr_scheduler`.
 
 Reading order: `optimizer` (parameter groups, state, the step loop), then
 `sgd` and `adam`, each an update rule written as a formula and then as code.

@@ -9,7 +9,8 @@ class Adam(Optimizer):
     For a parameter θ with gradient ∇ at step t = 1, 2, ...:
 
         g ← -∇ if maximize else ∇
-        g ← g + weight_decay·θ
+        g ← g + weight_decay·θ               (θ ← θ·(1 - lr·weight_decay) instead, if
+                                              decoupled_weight_decay: AdamW)
         m ← β1·m + (1 - β1)·g               first moment, m₀ = 0
         v ← β2·v + (1 - β2)·g²              second moment, v₀ = 0
         v̂max ← max(v̂max, v)                 if amsgrad, and v is replaced by v̂max below
@@ -20,9 +21,10 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, maximize=False):
+                 amsgrad=False, maximize=False, decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _validate(self, group):
         super()._validate(group)
@@ -49,7 +51,11 @@ class Adam(Optimizer):
         state["step"] += 1
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
 
-        g = gradient_with_decay(param, group["weight_decay"], group["maximize"])
+        weight_decay = group["weight_decay"]
+        if group["decoupled_weight_decay"]:
+            weights *= 1 - group["lr"] * weight_decay
+            weight_decay = 0
+        g = gradient_with_decay(param, weight_decay, group["maximize"])
         scratch = xp.empty_like(weights)
         # β1·m + (1 - β1)·g written as m + (1 - β1)(g - m), the form torch computes (lerp_).
         xp.subtract(g, m, out=scratch)

@@ -10,16 +10,15 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks θ directly
     instead of entering the gradient,
 
-        θ ← θ·(1 - lr·weight_decay),  then Adam's step with g = ∇ (see `Adam`).
+        θ ← θ·(1 - lr·weight_decay),  then Adam's step with g = ∇ (see `Adam`),
+
+    which is `Adam(decoupled_weight_decay=True)`, as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
-
-    def _update(self, param, state, group):
-        param.array *= 1 - group["lr"] * group["weight_decay"]
-        super()._update(param, state, {**group, "weight_decay": 0})
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize,
+                         decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):

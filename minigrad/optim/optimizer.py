@@ -18,8 +18,12 @@ position across all groups:
      'param_groups': [{'lr': 0.1, ..., 'params': [0, 1]}, ...]}
 """
 import abc
+import copy
+import warnings
+from collections import defaultdict
 
 from ..autograd import enable_grad, no_grad
+from ..creation import tensor
 from ..tensor import Tensor
 
 
@@ -32,7 +36,8 @@ class Optimizer(abc.ABC):
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)  # as torch's: optimizer.state[p] is {} before p's first step
+        self._stepped = False  # for the schedulers' warning when they are stepped first
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -46,11 +51,22 @@ class Optimizer(abc.ABC):
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
-        """Add a group of parameters, with options overriding the optimiser's defaults."""
+        """Add a group of parameters, with options overriding the optimiser's defaults, as
+        PyTorch does: the dict itself becomes the group (the defaults filled in), its "params"
+        may be one tensor or (name, tensor) pairs (kept as "param_names"), and a parameter
+        listed twice in it is warned about (it is then updated twice), not refused."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else ordered_list(params)
+        names = [param[0] for param in params if isinstance(param, tuple)]
+        params = [param[1] if isinstance(param, tuple) else param for param in params]
+        if names and len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param "
+                             "names are missing")
+        param_group["params"] = params
+        if names:
+            param_group["param_names"] = names
         for param in params:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
@@ -58,17 +74,27 @@ class Optimizer(abc.ABC):
             if not param.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor (one computed from others); "
                                  "optimize the leaf tensors it was computed from")
+        for key, default in self.defaults.items():
+            param_group.setdefault(key, default)
+        self._validate(param_group)
+
         # Membership by id: `p in list` would compare tensors elementwise.
         ids = [id(param) for param in params]
         if len(set(ids)) != len(ids):
-            raise ValueError("optimizer contains a parameter group with duplicate parameters")
-        known = {id(param) for group in self.param_groups for param in group["params"]}
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        known = set()
+        for group in self.param_groups:
+            known.update(id(param) for param in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                named = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {named} to the optimizer")
         if not known.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
-
-        group = {**self.defaults, **param_group, "params": params}
-        self._validate(group)
-        self.param_groups.append(group)
+        self.param_groups.append(param_group)
 
     def _validate(self, group):
         """Raise ValueError for a hyperparameter out of range; subclasses extend it."""
@@ -85,6 +111,7 @@ class Optimizer(abc.ABC):
         `closure` re-evaluates the model and returns the loss (with gradients
         recorded even inside `no_grad`), for optimisers that need it.
         """
+        self._stepped = True
         loss = None
         if closure is not None:
             with enable_grad():
@@ -118,42 +145,54 @@ class Optimizer(abc.ABC):
         As in torch, the state tensors are the optimiser's own, not copies: use
         `copy.deepcopy` on the result to keep a snapshot while training goes on.
         """
-        index_of = {}
-        param_groups = []
+        index_of, param_groups, start = {}, [], 0
         for group in self.param_groups:
+            # Indices count on across the groups, as torch counts them: a parameter listed twice
+            # in a group takes its last position's index, one already in a group keeps its own.
+            index_of.update({id(param): i for i, param in enumerate(group["params"], start)
+                             if id(param) not in index_of})
+            start += len(group["params"])
             saved = {key: value for key, value in group.items() if key != "params"}
-            saved["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
+            saved["params"] = [index_of[id(param)] for param in group["params"]]
             param_groups.append(saved)
-        state = {index_of[id(param)]: dict(param_state)
-                 for param, param_state in self.state.items() if param_state}
+        state = {(index_of[id(key)] if isinstance(key, Tensor) else key): dict(param_state)
+                 for key, param_state in self.state.items() if param_state}
         return {"state": state, "param_groups": param_groups}
 
     def load_state_dict(self, state_dict):
-        """Take state and hyperparameters from `state_dict()` output, for the same parameter layout.
+        """Take state and hyperparameters from a `state_dict()`, minigrad's or torch's (whose
+        tensors, torch's or minigrad's, are copied here), for the same parameter layout.
 
-        The state is copied onto each parameter's device and into its dtype.
+        Each state tensor is copied onto its parameter's device, and into its dtype when the
+        parameter is floating point; "step", a tensor in torch's state dicts, becomes a number.
         """
-        saved_groups = state_dict["param_groups"]
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
-                f"loaded state dict has {len(saved_groups)} parameter groups, but the optimizer "
-                f"has {len(self.param_groups)}")
-        param_of = {}
+                f"loaded state dict has a different number of parameter groups: "
+                f"{len(saved_groups)}, where the optimizer has {len(self.param_groups)}")
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(group["params"]) != len(saved["params"]):
                 raise ValueError(
-                    f"loaded state dict's parameter group {i} has {len(saved['params'])} "
-                    f"parameters, but the optimizer's has {len(group['params'])}")
-            param_of.update(zip(saved["params"], group["params"]))
+                    f"loaded state dict contains a parameter group that doesn't match the size "
+                    f"of optimizer's group: group {i} has {len(saved['params'])} parameters "
+                    f"there, {len(group['params'])} in the optimizer")
+        param_of = {index: param for group, saved in zip(self.param_groups, saved_groups)
+                    for index, param in zip(saved["params"], group["params"])}
 
-        self.state = {}
+        self.state = defaultdict(dict)
         for index, saved_state in state_dict["state"].items():
+            if index not in param_of:  # state of no parameter: kept as it is, as torch does
+                self.state[index] = saved_state
+                continue
             param = param_of[index]
-            self.state[param] = {
-                key: value.to(param, copy=True) if isinstance(value, Tensor) else value
-                for key, value in saved_state.items()}
+            self.state[param] = {key: state_value(key, value, param)
+                                 for key, value in saved_state.items()}
         for group, saved in zip(self.param_groups, saved_groups):
-            group.update({key: value for key, value in saved.items() if key != "params"})
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.param_groups = saved_groups
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -162,6 +201,21 @@ class Optimizer(abc.ABC):
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         lines.append(")")
         return "\n".join(lines)
+
+
+def state_value(key, value, param):
+    """A loaded state entry for `param`: tensors (minigrad's, or any array such as torch's)
+    copied onto its device and into its dtype if floating, "step" as a Python number."""
+    if key == "step":
+        step = float(value)
+        return int(step) if step.is_integer() else step
+    if not isinstance(value, Tensor):
+        if not hasattr(value, "__array__") or isinstance(value, (int, float, bool)):
+            return value
+        value = tensor(value.__array__())  # its NumPy form keeps its dtype
+    if param.is_floating_point():
+        return value.to(param, copy=True)
+    return value.to(param.device, copy=True)
 
 
 def ordered_list(params):

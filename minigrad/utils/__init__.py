@@ -1,2 +1,3 @@
-"""Utilities, as `torch.utils`: `data` (datasets, samplers, DataLoader)."""
-from . import data
+"""Utilities, as `torch.utils`: `data` (datasets, samplers, DataLoader) and `hooks` (the
+handle every register_*hook returns)."""
+from . import data, hooks

@@ -21,3 +21,5 @@ from .flatten import Identity, Unflatten
 from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSoftmax,
                          Mish, PReLU, ReLU6, SiLU, Softmin, Softplus)
 from .dropout import AlphaDropout, Dropout2d
+from .loss import (CosineEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
+                   SmoothL1Loss)

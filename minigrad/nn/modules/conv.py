@@ -1,4 +1,7 @@
-"""Convolution layers: `Conv2d`, `Conv1d` and `ConvTranspose2d`."""
+"""Convolution layers: `Conv2d`, `Conv1d` and `ConvTranspose2d`.
+
+Conv2d and Conv1d take PyTorch's padding_mode ('zeros', 'reflect', 'replicate', 'circular');
+ConvTranspose2d, as in PyTorch, only 'zeros'."""
 from ... import creation
 from ...ops.convolution import as_pair, check_padding_string, conv_input_problem
 from ...ops.convolution_forms import _single
@@ -17,11 +20,9 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, device=None, dtype=None):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if channels % groups:
-                raise ValueError(f"{name} must be divisible by groups")
+        _check_channels(in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = as_pair(kernel_size, "kernel_size")
         self.stride = as_pair(stride, "stride")
@@ -31,6 +32,7 @@ class Conv2d(Module):
         else:
             self.padding = as_pair(padding, "padding")
         self.dilation = as_pair(dilation, "dilation")
+        self.padding_mode = padding_mode
         add_affine_parameters(self, (out_channels, in_channels // groups, *self.kernel_size),
                               bias, dtype, device)
 
@@ -41,21 +43,12 @@ class Conv2d(Module):
         problem = conv_input_problem(input.array.shape, self.in_channels)
         if problem:
             raise RuntimeError(f"{self!r}: {problem}")
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = _pad_by_mode(self, input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return _conv_repr(self, (0, 0), (1, 1))
 
 
 class Conv1d(Module):
@@ -87,7 +80,8 @@ class Conv1d(Module):
         reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = _pad_by_mode(self, input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
     def extra_repr(self):
@@ -109,6 +103,8 @@ class ConvTranspose2d(Module):
                  device=None, dtype=None):
         super().__init__()
         _check_channels(in_channels, out_channels, groups, padding_mode)
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = as_pair(kernel_size, "kernel_size")
         self.stride, self.padding = as_pair(stride, "stride"), as_pair(padding, "padding")
@@ -153,15 +149,33 @@ class ConvTranspose2d(Module):
         return _conv_repr(self, (0, 0), (1, 1))
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 def _check_channels(in_channels, out_channels, groups, padding_mode):
     if groups <= 0:
         raise ValueError("groups must be a positive integer")
     for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
         if channels % groups:
             raise ValueError(f"{name} must be divisible by groups")
-    if padding_mode != "zeros":
-        raise ValueError(f"padding_mode {padding_mode!r} is not supported by minigrad's "
-                         "convolutions: pad with F.pad first, then convolve with padding=0")
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"padding_mode must be one of {set(PADDING_MODES)}, but got "
+                         f"padding_mode='{padding_mode}'")
+
+
+def _pad_by_mode(layer, input):
+    """(input, padding) for the convolution itself. With padding_mode 'zeros' the convolution
+    pads; with 'reflect', 'replicate' or 'circular', F.pad pads first, as PyTorch does, and the
+    convolution gets padding 0. padding='same' splits an odd total with the extra on the right."""
+    if layer.padding_mode == "zeros" or layer.padding == "valid":
+        return input, layer.padding
+    if layer.padding == "same":
+        totals = [d * (k - 1) for d, k in zip(layer.dilation, layer.kernel_size)]
+        sides = [(total // 2, total - total // 2) for total in totals]
+    else:
+        sides = [(p, p) for p in layer.padding]
+    widths = tuple(width for side in reversed(sides) for width in side)
+    return F.pad(input, widths, mode=layer.padding_mode), (0,) * len(layer.kernel_size)
 
 
 def _conv_repr(layer, no_padding, no_dilation):
@@ -178,4 +192,6 @@ def _conv_repr(layer, no_padding, no_dilation):
         text += f", groups={layer.groups}"
     if layer.bias is None:
         text += ", bias=False"
+    if layer.padding_mode != "zeros":
+        text += f", padding_mode={layer.padding_mode}"
     return text

@@ -15,7 +15,8 @@ from ... import backend
 from ...autograd import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
-from .hooks import RemovableHandle
+from ...utils.hooks import RemovableHandle
+from .hooks import BackwardHook
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -37,14 +38,17 @@ class Module:
             object.__setattr__(self, registry, OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        hooks = self.__dict__.get("_forward_pre_hooks")
-        if not hooks and not self.__dict__.get("_forward_hooks"):
+        attributes = self.__dict__
+        if not (attributes.get("_forward_pre_hooks") or attributes.get("_forward_hooks")
+                or attributes.get("_backward_hooks") or attributes.get("_backward_pre_hooks")):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -63,6 +67,19 @@ class Module:
         handle whose remove() undoes it."""
         return _register(self._forward_hooks, (hook, with_kwargs), prepend)
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call `hook(module, grad_input, grad_output)` once the gradients with respect to this
+        module's inputs are computed: tuples with an entry per positional input (None where it is
+        not a tensor that requires grad) and per output. A result other than None (a tuple as
+        long as grad_input) replaces grad_input. Returns a handle whose remove() undoes it."""
+        return _register(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call `hook(module, grad_output)` once the gradients with respect to this module's
+        outputs are computed, before its inputs' are; a result other than None (a tuple as long
+        as grad_output) replaces grad_output. Returns a handle whose remove() undoes it."""
+        return _register(self._backward_pre_hooks, hook, prepend)
+
     def _call_with_hooks(self, args, kwargs):
         for hook, with_kwargs in list(self._forward_pre_hooks.values()):
             if with_kwargs:
@@ -73,11 +90,20 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        hooks, pre_hooks = (self.__dict__.get(name) for name in ("_backward_hooks",
+                                                                  "_backward_pre_hooks"))
+        if hooks or pre_hooks:
+            backward_hook = BackwardHook(self, list((hooks or {}).values()),
+                                         list((pre_hooks or {}).values()))
+            args = backward_hook.setup_input(args)
         output = self.forward(*args, **kwargs)
         for hook, with_kwargs in list(self._forward_hooks.values()):
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hook is not None:
+            output = backward_hook.setup_output(output)
         return output
 
     # -- registration by assignment ------------------------------------------
