@@ -221,6 +221,13 @@ def is_writeable(array):
     return array.flags.writeable if isinstance(array, numpy.ndarray) else True
 
 
+def data_address(array):
+    """The address of an array's first element, where NumPy and CuPy keep it apart."""
+    if isinstance(array, numpy.ndarray):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
 def device_of(array):
     if isinstance(array, numpy.ndarray):
         return cpu

@@ -292,17 +292,11 @@ def _storage_view(array):
         root = root.base
     itemsize = array.itemsize
     if array.size and root.dtype == array.dtype and root.flags.c_contiguous:
-        offset = _address(array) - _address(root)
+        offset = backend.data_address(array) - backend.data_address(root)
         if offset % itemsize == 0 and all(s % itemsize == 0 for s in array.strides):
             return root, offset // itemsize, [s // itemsize for s in array.strides]
     root = backend.array_module(array).ascontiguousarray(array)
     return root, 0, [s // itemsize for s in root.strides]
-
-
-def _address(array):
-    if isinstance(array, numpy.ndarray):
-        return array.__array_interface__["data"][0]
-    return array.data.ptr
 
 
 def _aligned(position):
