@@ -5,7 +5,7 @@ Ops never import either library: they ask `array_module(array)` for the module
 that owns their inputs (`xp`, as NumPy and CuPy both call it), so one
 implementation of every op serves both devices.
 
-This file also defines the dtypes (`minigrad.float32`, ...) and devices
+This file also defines the dtypes (`minigrad.float32`, printed `torch.float32`, ...) and devices
 (`'cpu'`, `'cuda:0'`) that the public API names, following PyTorch.
 """
 import contextlib
@@ -18,7 +18,9 @@ import numpy
 
 
 class DType:
-    """A tensor element type, printed as PyTorch prints its own (`minigrad.float32`)."""
+    """A tensor element type, printed as PyTorch prints its own (`torch.float32`), as tensors
+    (`dtype=torch.float64`) and sizes (`torch.Size([2, 3])`) are, so that a ported lesson
+    prints what the course shows."""
 
     __slots__ = ("name", "numpy", "is_floating_point")
 
@@ -28,7 +30,7 @@ class DType:
         self.is_floating_point = self.numpy.kind == "f"
 
     def __repr__(self):
-        return f"minigrad.{self.name}"
+        return f"torch.{self.name}"
 
     def __reduce__(self):
         return (_dtype_by_name, (self.name,))

@@ -162,7 +162,7 @@ def test_legacy_constructors():
             assert values(mine)[1:] == values(theirs)[1:]
     labels = mg.tensor([1, 2])
     assert mg.LongTensor(labels) is labels
-    with pytest.raises(TypeError, match="expected minigrad.int64"):
+    with pytest.raises(TypeError, match="expected torch.int64"):
         mg.LongTensor(labels.float())
     assert isinstance(labels, mg.LongTensor) and not isinstance(labels, mg.FloatTensor)
     assert mg.FloatTensor(mg.Size([2, 1])).shape == (2, 1)

@@ -431,8 +431,8 @@ def test_to_float64_converts_parameters_buffers_and_grads_in_place():
 
 def test_a_float64_model_refuses_float32_input_clearly():
     model = nn.Linear(3, 2).double()
-    with pytest.raises(RuntimeError, match=r"input \(minigrad.float32\) and weight "
-                                           r"\(minigrad.float64\)"):
+    with pytest.raises(RuntimeError, match=r"input \(torch.float32\) and weight "
+                                           r"\(torch.float64\)"):
         model(mg.randn(4, 3))
 
 

@@ -71,7 +71,7 @@ def test_normalize_subtracts_the_mean_and_divides_by_the_std_per_channel(pixels)
 
     with pytest.raises(TypeError, match="img should be Tensor Image. Got <class 'PIL.Image.Image'>"):
         T.Normalize((0.5,), (0.5,))(Image.fromarray(pixels))
-    with pytest.raises(TypeError, match="Input tensor should be a float tensor. Got minigrad.uint8."):
+    with pytest.raises(TypeError, match="Input tensor should be a float tensor. Got torch.uint8."):
         T.Normalize((0.5,), (0.5,))(T.PILToTensor()(Image.fromarray(pixels)))
     with pytest.raises(ValueError, match="std evaluated to zero"):
         T.Normalize((0.5,), (0.0,))(tensor)
