@@ -77,12 +77,13 @@ def as_array(data, dtype=None):
     """Turn Python data or NumPy scalars into a NumPy array with PyTorch's dtype rules.
 
     Python floats become float32 (the default float), Python ints int64 and
-    bools bool; an existing NumPy array keeps its dtype unless one is given.
+    bools bool; a NumPy array, or anything that hands NumPy an array of its own
+    (`__array__`, as a torch tensor does), keeps its dtype unless one is given.
     """
     if dtype is not None:
         return numpy.asarray(data, dtype=numpy_dtype(dtype))
     array = numpy.asarray(data)
-    if not isinstance(data, (numpy.ndarray, numpy.generic)):
+    if not isinstance(data, (numpy.ndarray, numpy.generic)) and not hasattr(data, "__array__"):
         if isinstance(data, (list, tuple)) and array.dtype.kind in "biuf":
             leaf_types = _leaf_types(data)
             if not leaf_types <= {float, int, bool}:  # NumPy scalars or arrays among the leaves

@@ -120,3 +120,12 @@ def test_tensor_of_longer_tensors_is_refused_as_torch():
     for lib in (torch, mg):
         with pytest.raises(ValueError, match="only one element tensors can be converted"):
             lib.tensor([lib.ones(2), lib.ones(2)])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "int64", "uint8", "bool"])
+def test_tensor_of_an_object_with_its_own_array_keeps_its_dtype(dtype):
+    """A torch tensor hands NumPy its array (`__array__`): mg.tensor keeps that dtype, as
+    torch.tensor keeps a NumPy array's."""
+    source = torch.ones(2, 3, dtype=getattr(torch, dtype))
+    mine, theirs = mg.tensor(source), torch.tensor(source.numpy())
+    assert described(mine) == described(theirs)
