@@ -364,7 +364,9 @@ def test_dropout_zeroes_with_probability_p_and_scales_the_rest():
 
 def test_dropout_edges_and_errors():
     x = mg.randn(4, 5, requires_grad=True)
-    np.testing.assert_array_equal(F.dropout(x, 0.0).detach().numpy(), x.detach().numpy())
+    for lib, tensor in ((torch, torch.randn(4, 5, requires_grad=True) * 2), (mg, x * 2)):
+        assert lib.nn.functional.dropout(tensor, 0.0) is tensor  # torch draws no mask for p = 0
+        assert lib.nn.functional.dropout(tensor, 0.5, inplace=True).shape == tensor.shape
     zeros = F.dropout(x, 1.0)
     assert (zeros.detach().numpy() == 0).all()
     zeros.sum().backward()

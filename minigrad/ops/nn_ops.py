@@ -86,18 +86,20 @@ def check_weight_and_bias(op, input, weight, bias):
                            "have the same dtype")
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout, as torch.nn.functional.dropout.
 
     In training, each element is zeroed with probability p and the survivors
     are scaled by 1/(1 - p), so the expected output equals the input and
     evaluation needs no rescaling:  y = x·m/(1 - p),  dL/dx = g·m/(1 - p).
-    The mask m comes from minigrad's seeded generator. Outside training the
-    input is returned as it is.
+    The mask m comes from minigrad's seeded generator. Outside training, or
+    with p = 0, the input is returned as it is (as torch does). `inplace=True`
+    is accepted so that PyTorch code runs unchanged; the result is a new
+    tensor with the same values.
     """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training:
+    if not training or p == 0:
         return input
     keep = random.generator(input.device).random(input.array.shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
