@@ -131,11 +131,16 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= size:
         raise RuntimeError(f"selected index k out of range (k = {k}, dimension {dim} has size "
                            f"{size})")
-    order = _sort_indices(input, dim, descending=largest)
-    if input.ndim:
-        order = order[(slice(None),) * dim + (slice(0, k),)]
-    indices = wrap_array(order)
+    indices = _sorted_positions(input, dim, largest, 0, k)
     return values_indices("topk", gather(input, dim, indices), indices)
+
+
+def _sorted_positions(input, dim, descending, start, stop):
+    """The int64 positions along dim of the sorted elements from start to stop."""
+    order = _sort_indices(input, dim, descending)
+    if input.ndim:
+        order = order[(slice(None),) * dim + (slice(start, stop),)]
+    return wrap_array(order)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -148,10 +153,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
                            f"(k = {k}, size {size})")
-    order = _sort_indices(input, dim, descending=False)
-    if input.ndim:
-        order = order[(slice(None),) * dim + (slice(k - 1, k),)]
-    indices = wrap_array(order)
+    indices = _sorted_positions(input, dim, False, k - 1, k)
     values = gather(input, dim, indices)
     if not keepdim and input.ndim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
@@ -234,7 +236,12 @@ class CumSum(Function):
 
 def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sums along dim; integers and bools sum as int64, as torch."""
-    dim = _running_dim(dim, axis, "cumsum")
+    return _running(CumSum, "cumsum", input, dim, dtype, axis)
+
+
+def _running(function, name, input, dim, dtype, axis):
+    """A running sum or product: the dim (or its alias axis), the result's dtype, 0-d inputs."""
+    dim = _running_dim(dim, axis, name)
     x = input
     if dtype is not None:
         x = x.to(dtype)
@@ -242,7 +249,7 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
         x = x.to(x.xp.int64)
     if x.ndim == 0:
         return x.reshape(())
-    return CumSum.apply(x, _dim(dim, x.ndim))
+    return function.apply(x, _dim(dim, x.ndim))
 
 
 class CumProd(Function):
@@ -301,15 +308,7 @@ def _cumprod_grad_by_products_of_others(x, grad, dim):
 
 def cumprod(input, dim=None, *, dtype=None, axis=None):
     """Running products along dim; integers and bools multiply as int64, as torch."""
-    dim = _running_dim(dim, axis, "cumprod")
-    x = input
-    if dtype is not None:
-        x = x.to(dtype)
-    elif x.array.dtype.kind in "biu":
-        x = x.to(x.xp.int64)
-    if x.ndim == 0:
-        return x.reshape(())
-    return CumProd.apply(x, _dim(dim, x.ndim))
+    return _running(CumProd, "cumprod", input, dim, dtype, axis)
 
 
 class Prod(Function):
