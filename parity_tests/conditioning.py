@@ -54,6 +54,8 @@ def _absolute(value):
         return abs(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_absolute(v) for v in value)
+    if isinstance(value, dict):
+        return {key: _absolute(v) for key, v in value.items()}
     return value
 
 
@@ -80,6 +82,80 @@ def _log_softmax_backward(func, args, kwargs):
     return grad.abs() + output.exp() * grad.abs().sum(dim, keepdim=True)
 
 
+def _shifted(x, dim):
+    """x - max(x) along dim, and log Σ exp of it: the two terms softmax and its kin subtract."""
+    shifted = x - x.amax(dim, keepdim=True) if x.ndim else x - x
+    return shifted, shifted.exp().sum(dim, keepdim=True).log() if x.ndim else shifted
+
+
+def _log_softmax(func, args, kwargs):
+    # y = (x - max) - log Σ exp(x - max): the terms subtracted, and the log of a sum rounded
+    # relative to itself, an absolute error of one epsilon.
+    shifted, log_sum = _shifted(args[0], args[1])
+    return shifted.abs() + log_sum + 1
+
+
+def _softmax(func, args, kwargs):
+    # y = exp(x - max) / Σ: exp turns the absolute rounding of x - max into a relative one.
+    shifted, _ = _shifted(args[0], args[1])
+    return func(*args, **kwargs) * (2 + shifted.abs())
+
+
+def _logsumexp(func, args, kwargs):
+    # max + log Σ exp(x - max)
+    x, dims = args[0], args[1]
+    keepdim = _argument(args, kwargs, 2, "keepdim", False)
+    dims = _reduced_dims(x, dims) if x.ndim else []
+    if not dims:
+        return x.abs()
+    top = x.amax(dims, keepdim=True)
+    magnitude = top.abs() + (x - top).exp().sum(dims, keepdim=True).log() + 1
+    return magnitude if keepdim else magnitude.squeeze(dims)
+
+
+def _vector_norm(func, args, kwargs):
+    # (Σ |x|^p)^(1/p): a sum of positive terms, but each |x|^p underflows below 2**-126 in
+    # float32 (a kernel need not scale), an absolute error of (n 2**-126)^(1/p) in the norm.
+    x = args[0]
+    p = float(_argument(args, kwargs, 1, "ord", 2))
+    dims = _reduced_dims(x, _argument(args, kwargs, 2, "dim")) if x.ndim else []
+    result = _on_absolute_values(func, args, kwargs)
+    if not 0 < p < float("inf"):
+        return result
+    count = 1
+    for d in dims:
+        count *= x.shape[d]
+    return result.clamp(min=(count * SMALLEST_NORMAL32) ** (1 / p) / EPS32)
+
+
+def _group_norm(func, args, kwargs):
+    # (out, mean, rstd): layer norm over each group of channels, then a per-channel affine.
+    x, weight, bias, n, c, _, groups, eps = args[:8]
+    grouped = x.reshape(n, groups, -1)
+    mean, var = grouped.mean(-1, keepdim=True), grouped.var(-1, keepdim=True, correction=0)
+    out = _normalised(grouped, [-1], mean, var, eps).reshape(x.shape)
+    out = _with_affine(out, weight, bias, [1, c] + [1] * (x.ndim - 2))
+    results = func(*args, **kwargs)
+    return out, grouped.abs().mean(-1), results[2].abs()
+
+
+def _group_norm_backward(func, args, kwargs):
+    # grad_x = rstd (w g - mean(w g) - x̂ mean(w g x̂)) over each group, as magnitudes;
+    # grad_w = Σ g x̂ and grad_b = Σ g per channel.
+    grad, x, mean, rstd, weight, n, c, _, groups = args[:9]
+    results = func(*args, **kwargs)
+    channel_shape = [1, c] + [1] * (x.ndim - 2)
+    g = grad.abs()
+    weighted = g if weight is None else g * weight.abs().reshape(channel_shape)
+    xhat = ((x.abs().reshape(n, groups, -1) + mean.abs().unsqueeze(-1))
+            * rstd.unsqueeze(-1)).reshape(x.shape)
+    wg, xg = weighted.reshape(n, groups, -1), xhat.reshape(n, groups, -1)
+    terms = wg + wg.mean(-1, keepdim=True) + xg * (wg * xg).mean(-1, keepdim=True)
+    magnitudes = [(terms * rstd.unsqueeze(-1)).reshape(x.shape),
+                  (g * xhat).reshape(n, c, -1).sum((0, 2)), g.reshape(n, c, -1).sum((0, 2))]
+    return tuple(None if r is None else m.reshape(r.shape) for r, m in zip(results, magnitudes))
+
+
 def _moments(x, dims, correction):
     """The second moment about zero, divided as the variance is: what its rounding is relative to."""
     count = 1
@@ -103,12 +179,16 @@ def _variance(func, args, kwargs):
     keepdim = kwargs.get("keepdim", False)
     dims = _reduced_dims(x, dim)
     second = _moments(x, dims, correction)
-    if func._overloadpacket is aten.std:
-        second = second.sqrt()
-    if func._overloadpacket is aten.var_mean:
-        mean = x.abs().mean(dims, keepdim=True)
-        return tuple(m if keepdim else m.squeeze(dims) for m in (second, mean))
-    return second if keepdim else second.squeeze(dims)
+    packet = func._overloadpacket
+    if packet in (aten.std, aten.std_mean):
+        # std = sqrt(var) moves by d(var) / (2 std): the variance's rounding, magnified
+        std = x.std(dims, keepdim=True, correction=correction)
+        second = torch.where(std > 0, second / (2 * std), second.sqrt()) + std
+    magnitudes = [second]
+    if packet in (aten.var_mean, aten.std_mean):
+        magnitudes.append(x.abs().mean(dims, keepdim=True))
+    magnitudes = [m if keepdim or not dims else m.squeeze(dims) for m in magnitudes]
+    return tuple(magnitudes) if len(magnitudes) > 1 else magnitudes[0]
 
 
 def _normalised(x, dims, mean, var, eps):
@@ -240,14 +320,21 @@ _magnitude = {
         aten.soft_margin_loss, aten.kl_div, aten.einsum, aten.tensordot, aten.linear,
         aten.upsample_nearest2d_backward, aten.upsample_bilinear2d,
         aten.upsample_bilinear2d_backward, aten.col2im, aten.im2col, aten.trace,
-        aten.linalg_vector_norm, aten.norm, aten.logsumexp, aten.mse_loss_backward,
+        aten.mse_loss_backward,
         aten._cdist_forward, aten._cdist_backward, aten.cosine_similarity,
     ], _on_absolute_values),
     aten.gelu: _gelu,
     aten.gelu_backward: _gelu_backward,
+    aten.linalg_vector_norm: _vector_norm,
+    aten.norm: _vector_norm,
+    aten.native_group_norm: _group_norm,
+    aten.native_group_norm_backward: _group_norm_backward,
+    aten._log_softmax: _log_softmax,
+    aten._softmax: _softmax,
+    aten.logsumexp: _logsumexp,
     aten._softmax_backward_data: _softmax_backward,
     aten._log_softmax_backward_data: _log_softmax_backward,
-    aten.var: _variance, aten.std: _variance, aten.var_mean: _variance,
+    aten.var: _variance, aten.std: _variance, aten.var_mean: _variance, aten.std_mean: _variance,
     aten.native_batch_norm: _batch_norm,
     aten._native_batch_norm_legit: _batch_norm,
     aten._native_batch_norm_legit_no_training: _batch_norm,
@@ -278,8 +365,8 @@ def _moved(value, magnitude, k):
     if not _perturbable(value) or magnitude is None:
         return value
     array = value.detach().contiguous().numpy()
-    size = np.abs(magnitude.detach().contiguous().numpy()) * EPS32
-    size = np.where(size > 0, np.maximum(size, SMALLEST_NORMAL32), 0.0)
+    magnitude = np.abs(magnitude.detach().contiguous().numpy())
+    size = np.where(magnitude > 0, np.maximum(magnitude * EPS32, SMALLEST_NORMAL32), 0.0)
     size = np.broadcast_to(size, array.shape)
     step = torch.from_numpy(np.asarray(_unit_hash(array, k) * size))
     return value + step
