@@ -51,7 +51,10 @@ class Mul(Function):
 
 
 class Div(Function):
-    """a / b.      d/da = 1/b,  d/db = -a/b²"""
+    """a / b.      d/da = 1/b,  d/db = -a/b²
+
+    d/db is computed as -(a/b)/b, in torch's order: where a second derivative
+    meets a term g/b that cancels it, the same roundings then cancel exactly."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -62,7 +65,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return (grad / b if ctx.needs_input_grad[0] else None,
-                -grad * a / (b * b) if ctx.needs_input_grad[1] else None)
+                -grad * (a / b) / b if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):

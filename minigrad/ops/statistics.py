@@ -262,7 +262,10 @@ class CumProd(Function):
         0                                               after it: each product holds x_z = 0
     (O(n)), but the 0 after it has a non-zero derivative in x_z: when backward is recorded
     (create_graph), rows with zeros take the product of the others itself, O(n²), whose
-    derivatives are exact, as torch does."""
+    derivatives are exact, as torch does. Rows of up to 64 elements take it too when backward
+    is recorded (as torch's composite path does): a second derivative that is 0 because
+    x_i is not among the factors is then exactly 0, where y_k / x_i would leave the
+    rounding of a quotient and a product that cancel."""
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -275,11 +278,13 @@ class CumProd(Function):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         dim, xp = ctx.dim, x.xp
+        if x.array.shape[dim] == 1:  # y = x: the gradient passes as it is, with no y/x to round
+            return grad, None
         is_zero = x.array == 0
+        if grad_mode._enabled and (x.array.shape[dim] <= 64 or is_zero.any()):
+            return _cumprod_grad_by_products_of_others(x, grad, dim), None
         if not is_zero.any():
             return (grad * y).flip(dim).cumsum(dim).flip(dim) / x, None
-        if grad_mode._enabled:
-            return _cumprod_grad_by_products_of_others(x, grad, dim), None
         zeros_so_far = xp.cumsum(is_zero, axis=dim)
         before = wrap_array(zeros_so_far == 0)
         first_zero = wrap_array(is_zero & (zeros_so_far == 1))
