@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.report import describe_machine
+
 BATCHES = (32, 128)
 LEARNING_RATE = 0.01
 
@@ -94,9 +96,12 @@ def measure(batch, width, size, repeats, seed):
     return rows
 
 
-def markdown(rows, threads, quick):
+def markdown(rows, threads, quick, machine):
     lines = [f"# ResNet-18 training step on CIFAR-10-shaped images ({threads} thread"
              f"{'s' if threads != 1 else ''}{', quick: not a measurement' if quick else ''})", "",
+             f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
+             f"minigrad {machine['versions']['minigrad']}, numpy {machine['versions']['numpy']}, "
+             f"torch {machine['versions']['torch']}: `python -m benchmarks.resnet`.", "",
              "| workload | implementation | median s | images/s | vs torch-cpu | loss after |",
              "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['workload']} | {r['implementation']} | {r['median_s']:.4f} | "
@@ -126,12 +131,16 @@ def main(argv=None):
         settings = [(batch, 64, 32, arguments.repeats) for batch in BATCHES]
     rows = [row for batch, width, size, repeats in settings
             for row in measure(batch, width, size, repeats, arguments.seed)]
+    machine = describe_machine(arguments.threads, {"minigrad": minigrad.__version__,
+                                                   "numpy": np.__version__,
+                                                   "torch": torch.__version__}, ["CPU"])
     out = Path(arguments.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "resnet18.json").write_text(json.dumps(
-        {"threads": arguments.threads, "quick": arguments.quick, "rows": rows}, indent=2))
-    (out / "resnet18.md").write_text(markdown(rows, arguments.threads, arguments.quick))
-    print(markdown(rows, arguments.threads, arguments.quick))
+        {"machine": machine, "quick": arguments.quick, "rows": rows}, indent=2))
+    text = markdown(rows, arguments.threads, arguments.quick, machine)
+    (out / "resnet18.md").write_text(text)
+    print(text)
     return rows
 
 
