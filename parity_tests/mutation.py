@@ -75,8 +75,9 @@ SAMPLE = [
     (activations.LogSoftmax, "log_softmax", "activations"),
     (activations.Softmax, "softmax", "activations"),
     (losses.SoftmaxCrossEntropy,
-     "cross_entropy (class indices: weight, ignore_index, reduction, label_smoothing)", "losses"),
-    (losses.BinaryCrossEntropy, "binary_cross_entropy (weight, reduction)", "losses"),
+     "cross_entropy and CrossEntropyLoss (class indices, any N-d: weight, ignore_index, "
+     "reduction, label_smoothing)", "losses"),
+    (losses.BinaryCrossEntropy, "binary_cross_entropy and BCELoss (weight, reduction)", "losses"),
     (convolution.Conv2d, "conv2d (stride, padding, dilation, groups)", "convolution"),
     (convolution.MaxPool2d,
      "max_pool2d (kernel, stride, padding, dilation, ceil_mode, indices)", "pooling"),

@@ -35,6 +35,12 @@ def test_parity_report_has_every_row_of_the_table():
         "PARITY.md was written from part of the table (--rows): regenerate it whole")
 
 
+def test_mutation_sample_names_rows_of_the_table():
+    names = {e.name for e in ENTRIES}
+    stale = [row for _, row, _ in mutation.SAMPLE if row not in names]
+    assert not stale, f"mutation.SAMPLE names rows the table no longer has: {stale}"
+
+
 def worked_example():
     """The README's python block, run: its namespace."""
     text = (HERE / "README.md").read_text()
