@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import test_curves as curves  # noqa: E402 - needs the path above
-from minigrad.ops import activations, convolution, nn_ops  # noqa: E402
+from minigrad.ops import activations, convolution, nn_ops, pooling  # noqa: E402
 
 FLOAT32_CURVES = {  # the float32 curve tests: model, steps, batch size, optimiser
     "mlp": ("mlp", 300, 200, curves.tutorial_sgd),
@@ -62,11 +62,11 @@ def first_gradient_shifted_one_tap(original):
     def backward(ctx, grad, grad_indices=None):
         x, output = ctx.saved_tensors
         xp = x.xp
-        taps = convolution._pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
-        is_max = convolution._first_maxima(xp, taps, output.array.transpose(1, 2, 3, 0))
+        taps = pooling._pool_taps(xp, x.array, ctx.window, pad_value=-xp.inf)
+        is_max = pooling._first_maxima(xp, taps, output.array.transpose(1, 2, 3, 0))
         is_max = xp.roll(is_max, 1, axis=1).reshape(x.shape[1], len(taps), -1)
-        cols = convolution._per_channel(grad) * convolution.wrap_array(is_max.astype(grad.array.dtype))
-        return convolution.Col2Im.apply(cols, x.shape, ctx.window), None, None
+        cols = pooling._per_channel(grad) * pooling.wrap_array(is_max.astype(grad.array.dtype))
+        return pooling.Col2Im.apply(cols, x.shape, ctx.window), None, None
     return backward
 
 
@@ -85,12 +85,12 @@ MUTATIONS = {  # name: (what is replaced, the curves that use it)
     "conv input gradient x 1.001": (
         lambda: replaced(convolution.ConvInputGrad, "forward", scaled_output), ["lenet", "lenet-modern"]),
     "maxpool gradient x 1.001": (
-        lambda: replaced(convolution.MaxPool2d, "backward", scaled_first_gradient), ["lenet-modern"]),
+        lambda: replaced(pooling.MaxPool2d, "backward", scaled_first_gradient), ["lenet-modern"]),
     "maxpool gradient to the next tap of its window": (
-        lambda: replaced(convolution.MaxPool2d, "backward", first_gradient_shifted_one_tap),
+        lambda: replaced(pooling.MaxPool2d, "backward", first_gradient_shifted_one_tap),
         ["lenet-modern"]),
     "avgpool gradient x 1.001": (
-        lambda: replaced(convolution.AvgPool2d, "backward", scaled_first_gradient), ["lenet"]),
+        lambda: replaced(pooling.AvgPool2d, "backward", scaled_first_gradient), ["lenet"]),
     "linear weight gradient x 1.001": (
         lambda: replaced(nn_ops.LinearParameterGrads, "forward", linear_weight_gradient_scaled),
         ["mlp", "lenet", "lenet-modern"]),

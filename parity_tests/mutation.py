@@ -46,9 +46,9 @@ def ops_module(name):
 
 
 (activations, convolution, elementwise, losses, matmul, nn_ops, normalization, pointwise,
- reductions, statistics) = map(ops_module, (
+ pooling, reductions, statistics) = map(ops_module, (
     "activations", "convolution", "elementwise", "losses", "matmul", "nn_ops", "normalization",
-    "pointwise", "reductions", "statistics"))
+    "pointwise", "pooling", "reductions", "statistics"))
 
 RELATIVE_ERROR = 1e-4
 
@@ -79,9 +79,9 @@ SAMPLE = [
      "reduction, label_smoothing)", "losses"),
     (losses.BinaryCrossEntropy, "binary_cross_entropy and BCELoss (weight, reduction)", "losses"),
     (convolution.Conv2d, "conv2d (stride, padding, dilation, groups)", "convolution"),
-    (convolution.MaxPool2d,
+    (pooling.MaxPool2d,
      "max_pool2d (kernel, stride, padding, dilation, ceil_mode, indices)", "pooling"),
-    (convolution.AvgPool2d,
+    (pooling.AvgPool2d,
      "avg_pool2d (kernel, stride, padding, ceil_mode, count_include_pad)", "pooling"),
     (normalization.Standardize, "layer_norm (one or two axes, affine or not)", "normalization"),
 ]

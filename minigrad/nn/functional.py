@@ -5,11 +5,12 @@ Each function lives with its family of ops in `minigrad/ops/` (the forward
 and the backward side by side); this module gathers them under PyTorch's names.
 """
 from ..ops.activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from ..ops.convolution import avg_pool2d, conv2d, max_pool2d
+from ..ops.convolution import conv2d
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                           mse_loss, nll_loss)
 from ..ops.nn_ops import dropout, linear
 from ..ops.embedding import embedding
+from ..ops.pooling import avg_pool2d, max_pool2d
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "linear",
            "conv2d", "avg_pool2d", "max_pool2d", "dropout", "cross_entropy", "nll_loss",
