@@ -14,8 +14,9 @@ of two ways, one at a time, by replacing its Function's `backward`:
 
 and the op's row of the parity table runs test_gradient and, when the row
 checks second derivatives and the gradient test has not failed,
-test_second_derivatives, once in float32 only and once in float64 only, with
-the hypothesis profile `ci`. A mutant is caught in a dtype when a test fails.
+test_second_derivatives, once in float32 only and once in float64 only, on
+the `ci` profile's examples (a failure is not shrunk). A mutant is caught in a
+dtype when a test fails.
 Before the mutants, every sampled row runs unmutated (the control: it must
 pass), and a mutant whose backward never ran is reported as not exercised, not
 as caught. The table printed ends with the catch rate; `--output` saves the
@@ -140,11 +141,19 @@ def only_dtype(dtype):
         test_parity.DTYPES = saved
 
 
+PROFILE = settings(settings.get_profile("ci"), database=None,
+                   phases=[Phase.explicit, Phase.generate])
+"""The `ci` examples, without shrinking and without hypothesis's example database: a failure is
+all this check needs to see."""
+TESTS = {test.__name__: test_parity.under_settings(test, PROFILE)
+         for test in (test_parity.test_gradient, test_parity.test_second_derivatives)}
+
+
 def failure(entry, dtype, device="cpu"):
     """The first line of what the row's derivative tests report in `dtype`, or None if they pass."""
-    tests = [test_parity.test_gradient]
+    tests = [TESTS["test_gradient"]]
     if entry.second_order:
-        tests.append(test_parity.test_second_derivatives)
+        tests.append(TESTS["test_second_derivatives"])
     with only_dtype(dtype):
         for test in tests:
             try:
@@ -155,41 +164,27 @@ def failure(entry, dtype, device="cpu"):
     return None
 
 
-def use_mutation_profile():
-    """The `ci` examples, without shrinking and without hypothesis's example database: a failure
-    is all this check needs to see. Returns the profile in use before."""
-    before = settings._current_profile
-    settings.register_profile("mutation", parent=settings.get_profile("ci"), database=None,
-                              phases=[Phase.explicit, Phase.generate])
-    settings.load_profile("mutation")
-    return before
-
-
 def run(progress=print):
     """Every mutant of the sample, in float32 and float64: a list of result dicts."""
     rows = {e.name: e for e in ENTRIES}
-    before = use_mutation_profile()
     results = []
-    try:
-        for function, row, family in SAMPLE:
-            entry = rows[row]
-            control = {dtype: failure(entry, dtype) for dtype in ("float32", "float64")}
-            for name, mutation in MUTATIONS.items():
-                if name == "product-rule term dropped" and function not in TWO_INPUTS:
-                    continue
-                result = {"function": function.__name__, "row": row, "family": family,
-                          "mutation": name, "control": control}
-                for dtype in ("float32", "float64"):
-                    with mutated(function, mutation) as calls:
-                        caught = failure(entry, dtype)
-                    result[dtype] = ("not exercised" if not calls else
-                                     "caught" if caught else "missed")
-                    result[f"{dtype} by"] = caught
-                results.append(result)
-                progress(f"[{len(results)}] {function.__name__:<22} {name:<26} "
-                         f"float32 {result['float32']:<8} float64 {result['float64']}")
-    finally:
-        settings.load_profile(before)
+    for function, row, family in SAMPLE:
+        entry = rows[row]
+        control = {dtype: failure(entry, dtype) for dtype in ("float32", "float64")}
+        for name, mutation in MUTATIONS.items():
+            if name == "product-rule term dropped" and function not in TWO_INPUTS:
+                continue
+            result = {"function": function.__name__, "row": row, "family": family,
+                      "mutation": name, "control": control}
+            for dtype in ("float32", "float64"):
+                with mutated(function, mutation) as calls:
+                    caught = failure(entry, dtype)
+                result[dtype] = ("not exercised" if not calls else
+                                 "caught" if caught else "missed")
+                result[f"{dtype} by"] = caught
+            results.append(result)
+            progress(f"[{len(results)}] {function.__name__:<22} {name:<26} "
+                     f"float32 {result['float32']:<8} float64 {result['float64']}")
     return results
 
 

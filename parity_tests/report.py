@@ -1,6 +1,7 @@
 """The parity report card: run the whole parity table and write PARITY.md.
 
-    python -m parity_tests.report [--profile ci|thorough] [--output PARITY.md] [--rows PATTERN]
+    python -m parity_tests.report [--profile ci|thorough] [--seed N] [--output PARITY.md]
+                                  [--rows PATTERN]
                                   [--skip-curves] [--mutation-results FILE.json | --skip-mutation]
 
 Every row of the table (op_table.py) runs through test_parity.py's own tests,
@@ -19,7 +20,9 @@ Below the table: the training-curve parity of test_curves.py's runs (skipped
 with --skip-curves or when MNIST is missing), the mutation check's catch rate
 (python -m parity_tests.mutation, run here unless --mutation-results gives its
 saved JSON or --skip-mutation), and where minigrad deliberately differs from
-PyTorch. --rows PATTERN (a regular expression searched in the row names)
+PyTorch. --seed N fixes the random examples of the thorough profile (as
+pytest's --hypothesis-seed does; the ci profile is derandomized anyway), so a
+thorough run can be repeated. --rows PATTERN (a regular expression searched in the row names)
 runs part of the table, for a quick look; the committed PARITY.md comes from
 the whole table (parity_tests/test_report.py checks that it has every row).
 """
@@ -140,8 +143,11 @@ def functions_run(outputs):
     return list(named.items())
 
 
-def run_table(entries, devices, progress):
-    """Run every test of every row on every device; returns (collector, failures, seconds)."""
+def run_table(entries, devices, profile, random_seed, progress):
+    """Run every test of every row on every device under the hypothesis profile (and seed);
+    returns (collector, failures, seconds)."""
+    tests = {name: (test_parity.under_settings(test, settings.get_profile(profile), random_seed),
+                    rows) for name, (test, rows) in TESTS.items()}
     failures = {}  # (device, row, test) -> first line of the failure
     start = time.time()
     with Collector() as collector:
@@ -152,7 +158,7 @@ def run_table(entries, devices, progress):
             for entry in entries:
                 done += 1
                 progress(f"[{done}/{total}] {device} {entry.name} ({time.time() - start:.0f} s)")
-                for test_name, (test, rows) in TESTS.items():
+                for test_name, (test, rows) in tests.items():
                     if entry not in rows:
                         continue
                     collector.test = test_name
@@ -266,14 +272,15 @@ def rule_text():
     return doc[doc.index("  exact"):doc.index("\nS is")].rstrip()
 
 
-def markdown(entries, devices, profile, collector, failures, seconds, curves, mutation_results,
-             partial):
+def markdown(entries, devices, profile, random_seed, collector, failures, seconds, curves,
+             mutation_results, partial):
     examples = settings.get_profile(profile).max_examples
     main_device = devices[0]
     lines = [
         "# Parity with PyTorch: the report card",
         "",
-        f"Written by `python -m parity_tests.report --profile {profile}` on "
+        f"Written by `python -m parity_tests.report --profile {profile}"
+        + ("" if random_seed is None else f" --seed {random_seed}") + "` on "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
         f"({seconds / 60:.0f} min for the table).",
         "",
@@ -281,7 +288,8 @@ def markdown(entries, devices, profile, collector, failures, seconds, curves, mu
         + ("" if "cuda" in devices else " (no GPU seen by CuPy: no cuda column)"),
         f"- versions: minigrad {mg.__version__}, numpy {np.__version__}, torch {torch.__version__}, "
         f"python {platform.python_version()}",
-        f"- hypothesis profile `{profile}`: up to {examples} examples per row and test",
+        f"- hypothesis profile `{profile}`: up to {examples} examples per row and test"
+        + ("" if random_seed is None else f", seed {random_seed}"),
         f"- rows: {len(entries)}" + (" (PART of the table: --rows)" if partial else
                                      " (the whole table)"),
         "",
@@ -359,6 +367,7 @@ def markdown(entries, devices, profile, collector, failures, seconds, curves, mu
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="ci", choices=["ci", "thorough"])
+    parser.add_argument("--seed", type=int, help="the thorough profile's random seed")
     parser.add_argument("--output", default="PARITY.md")
     parser.add_argument("--rows", help="a regular expression: only the rows whose name it finds")
     parser.add_argument("--skip-curves", action="store_true")
@@ -367,14 +376,13 @@ def main(argv=None):
                                                    "--output saved, instead of running it")
     args = parser.parse_args(argv)
 
-    settings.load_profile(args.profile)
     entries = [e for e in ENTRIES if not args.rows or re.search(args.rows, e.name)]
     devices = ["cpu"] + (["cuda"] if mg.cuda.is_available() else [])
 
     def progress(message):
         print(message, file=sys.stderr, flush=True)
 
-    collector, failures, seconds = run_table(entries, devices, progress)
+    collector, failures, seconds = run_table(entries, devices, args.profile, args.seed, progress)
     curves = "Not run (--skip-curves)." if args.skip_curves else curve_parity(progress)
     if args.mutation_results:
         mutation_results = json.loads(Path(args.mutation_results).read_text())
@@ -383,9 +391,8 @@ def main(argv=None):
     else:
         import mutation
         mutation_results = mutation.run(progress)
-    settings.load_profile(args.profile)
-    Path(args.output).write_text(markdown(entries, devices, args.profile, collector, failures,
-                                          seconds, curves, mutation_results,
+    Path(args.output).write_text(markdown(entries, devices, args.profile, args.seed, collector,
+                                          failures, seconds, curves, mutation_results,
                                           partial=bool(args.rows)))
     progress(f"wrote {args.output}: {len(entries)} rows, {len(failures)} failures, "
              f"{seconds:.0f} s for the table")

@@ -30,7 +30,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -50,6 +50,14 @@ FINITE_DIFFERENCES_SECOND_ORDER = [e for e in SECOND_ORDER if not e.no_finite_di
 
 def by_name(entries):
     return pytest.mark.parametrize("entry", entries, ids=[e.name for e in entries])
+
+
+def under_settings(test, profile, random_seed=None):
+    """One of the tests below rebuilt under other hypothesis settings (a profile's, and a seed),
+    for scripts that run them outside pytest (report.py, mutation.py): @given fixes a test's
+    settings when this module is imported, so loading a profile afterwards would not reach it."""
+    rebuilt = settings(profile)(given(data=st.data())(test.hypothesis.inner_test))
+    return rebuilt if random_seed is None else seed(random_seed)(rebuilt)
 
 
 # ---------------------------------------------------------------------------
