@@ -214,7 +214,9 @@ def cuda_is_available():
 
 def array_module(array):
     """NumPy for CPU arrays, CuPy for GPU arrays: the `xp` every op computes with."""
-    if isinstance(array, numpy.ndarray):
+    # NumPy turns 0-d results into scalars (numpy.float64), which are CPU values too; asking
+    # CuPy about them would need CuPy installed on a CPU-only machine.
+    if isinstance(array, (numpy.ndarray, numpy.generic)):
         return numpy
     return cupy_module().get_array_module(array)
 

@@ -760,3 +760,21 @@ def test_a_leaf_gradient_shared_with_a_pending_node_is_not_overwritten():
     a_torch = torch.tensor(values, requires_grad=True)
     f(torch, a_torch).backward()
     np.testing.assert_allclose(a.grad.numpy(), a_torch.grad.numpy(), rtol=1e-12)
+
+
+def test_cpu_work_never_needs_cupy(monkeypatch):
+    """NumPy gives 0-d results as scalars (numpy.float64); they are CPU values, so a machine
+    without CuPy (README's test command installs none) must compute with them. gelu of a 0-d
+    tensor used to ask CuPy which module its scalar belonged to."""
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy now raises ImportError
+    monkeypatch.setattr(backend, "_cupy", None)
+    assert backend.array_module(np.float64(1.5)) is np
+    x = mg.tensor(0.75, dtype=mg.float64, requires_grad=True)
+    y = mg.nn.functional.gelu(x) + mg.nn.functional.gelu(x, approximate="tanh")
+    y.backward()
+    x_torch = torch.tensor(0.75, dtype=torch.float64, requires_grad=True)
+    y_torch = (torch.nn.functional.gelu(x_torch)
+               + torch.nn.functional.gelu(x_torch, approximate="tanh"))
+    y_torch.backward()
+    np.testing.assert_allclose(y.item(), y_torch.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.item(), x_torch.grad.item(), rtol=1e-12)
