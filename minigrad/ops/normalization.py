@@ -53,6 +53,32 @@ class AccurateMean(Function):
         return expand_back(grad / ctx.count, ctx.shape, ctx.axes), None
 
 
+class Centre(Function):
+    """x - mean_A(x), the mean summed in float64 and the difference rounded once.
+    d/dx: g ↦ g - mean_A(g)
+
+    Centring is its own adjoint, so the backward is Centre again, and the
+    centring of a constant is exactly 0 at every order. Composed as x minus an
+    AccurateMean, the second derivative summed the constant back in x's dtype
+    (the broadcast's backward) and divided by n, and left a rounding where the
+    exact answer is 0 (layer_norm's Hessian-vector product along a constant
+    direction).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return centre(x.array, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Centre.apply(grad, ctx.axes), None
+
+
+def centre(array, axes):
+    return (array - float64_mean(array, axes)).astype(array.dtype, copy=False)
+
+
 def accurate_mean(array, axes):
     return array.mean(axis=axes, dtype="float64", keepdims=True).astype(array.dtype, copy=False)
 
@@ -95,7 +121,7 @@ class Standardize(Function):
         along_x = AccurateMean.apply(grad * standardized, axes)
         if grad_inverse_std is not None:
             along_x = along_x + grad_inverse_std * inverse_std / count
-        centred = grad - AccurateMean.apply(grad, axes)
+        centred = Centre.apply(grad, axes)
         return inverse_std * (centred - standardized * along_x), None, None, None, None
 
 
