@@ -240,18 +240,19 @@ def _summed(t, dims):
 
 def _normalisation_backward(grad, x, dims, parameter_dims, mean, invstd, weight, shape, results,
                             training=True):
-    """grad_x = w * invstd * (g - mean(g) - xhat * mean(g * xhat)) (training; w * invstd * g
-    with running statistics), its terms added as magnitudes, xhat's rounding relative to
-    (|x| + |mean|) * invstd; the weight's gradient sum(g * xhat) and the bias's sum(g) over
-    the other dims likewise."""
+    """grad_x = invstd * (wg - mean(wg) - xhat * mean(wg * xhat)) with wg = w * g (training;
+    invstd * wg with running statistics), its terms added as magnitudes, xhat's rounding
+    relative to (|x| + |mean|) * invstd; the weight's gradient sum(g * xhat) and the bias's
+    sum(g) over the other dims likewise. w multiplies g before the means: layer_norm's weight
+    varies along the normalised dims, so the mean of w * g can be large where w is 0."""
     g = grad.abs()
+    weighted = g if weight is None else g * weight.abs().reshape(shape)
     xhat = (x.abs() + mean.abs()) * invstd
-    terms = g
+    terms = weighted
     if training:
-        terms = g + g.mean(dims, keepdim=True) + xhat * (g * xhat).mean(dims, keepdim=True)
-    weight_scale = 1.0 if weight is None else weight.abs().reshape(shape)
-    magnitudes = [terms * invstd * weight_scale, _summed(g * xhat, parameter_dims),
-                  _summed(g, parameter_dims)]
+        terms = (weighted + weighted.mean(dims, keepdim=True)
+                 + xhat * (weighted * xhat).mean(dims, keepdim=True))
+    magnitudes = [terms * invstd, _summed(g * xhat, parameter_dims), _summed(g, parameter_dims)]
     return tuple(None if r is None else m.reshape(r.shape) for r, m in zip(results, magnitudes))
 
 
