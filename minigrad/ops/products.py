@@ -102,8 +102,9 @@ class Einsum(Function):
         ctx.save_for_backward(*operands)
         ctx.sizes = {letter: n for subscript, t in zip(inputs, operands)
                      for letter, n in zip(subscript, t.array.shape)}
-        equation = ",".join(inputs) + "->" + output
-        return operands[0].xp.einsum(equation, *(t.array for t in operands))
+        subscripts, arrays = _summed_first(inputs, output, [t.array for t in operands])
+        equation = ",".join(subscripts) + "->" + output
+        return operands[0].xp.einsum(equation, *arrays)
 
     @staticmethod
     def backward(ctx, grad):
@@ -134,6 +135,24 @@ class Einsum(Function):
             shape = tuple(ctx.sizes[letter] for letter in subscript)
             grads.append(IndexAdd.apply(full, shape, tuple(grids[l] for l in subscript)))
         return tuple(grads)
+
+
+def _summed_first(inputs, output, arrays):
+    """Each operand summed over the indices that only it has (once, in no other operand, not
+    in the output) before the products are taken, as torch does: 'ij,kl->ik' is then
+    (Σ_j a_ij)(Σ_l b_kl) rather than Σ_jl a_ij·b_kl, whose float32 products can cancel to a
+    small total and leave their roundings in it."""
+    subscripts, summed = [], []
+    for k, (subscript, array) in enumerate(zip(inputs, arrays)):
+        elsewhere = set(output).union(*(s for j, s in enumerate(inputs) if j != k))
+        lonely = tuple(position for position, letter in enumerate(subscript)
+                       if letter not in elsewhere and subscript.count(letter) == 1)
+        if lonely:
+            array = array.sum(axis=lonely)
+            subscript = "".join(l for position, l in enumerate(subscript) if position not in lonely)
+        subscripts.append(subscript)
+        summed.append(array)
+    return subscripts, summed
 
 
 def _expand_ellipsis(equation, operands):
