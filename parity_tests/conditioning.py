@@ -139,6 +139,12 @@ def _group_norm(func, args, kwargs):
     return out, grouped.abs().mean(-1), results[2].abs()
 
 
+def _standardize_terms(weighted, xhat, dims):
+    """The terms of wg - mean(wg) - x̂·mean(wg·x̂) over dims, as magnitudes (wg = w·g)."""
+    return (weighted + weighted.mean(dims, keepdim=True)
+            + xhat * (weighted * xhat).mean(dims, keepdim=True))
+
+
 def _group_norm_backward(func, args, kwargs):
     # grad_x = rstd (w g - mean(w g) - x̂ mean(w g x̂)) over each group, as magnitudes;
     # grad_w = Σ g x̂ and grad_b = Σ g per channel.
@@ -149,8 +155,7 @@ def _group_norm_backward(func, args, kwargs):
     weighted = g if weight is None else g * weight.abs().reshape(channel_shape)
     xhat = ((x.abs().reshape(n, groups, -1) + mean.abs().unsqueeze(-1))
             * rstd.unsqueeze(-1)).reshape(x.shape)
-    wg, xg = weighted.reshape(n, groups, -1), xhat.reshape(n, groups, -1)
-    terms = wg + wg.mean(-1, keepdim=True) + xg * (wg * xg).mean(-1, keepdim=True)
+    terms = _standardize_terms(weighted.reshape(n, groups, -1), xhat.reshape(n, groups, -1), -1)
     magnitudes = [(terms * rstd.unsqueeze(-1)).reshape(x.shape),
                   (g * xhat).reshape(n, c, -1).sum((0, 2)), g.reshape(n, c, -1).sum((0, 2))]
     return tuple(None if r is None else m.reshape(r.shape) for r, m in zip(results, magnitudes))
@@ -250,8 +255,7 @@ def _normalisation_backward(grad, x, dims, parameter_dims, mean, invstd, weight,
     xhat = (x.abs() + mean.abs()) * invstd
     terms = weighted
     if training:
-        terms = (weighted + weighted.mean(dims, keepdim=True)
-                 + xhat * (weighted * xhat).mean(dims, keepdim=True))
+        terms = _standardize_terms(weighted, xhat, dims)
     magnitudes = [terms * invstd, _summed(g * xhat, parameter_dims), _summed(g, parameter_dims)]
     return tuple(None if r is None else m.reshape(r.shape) for r, m in zip(results, magnitudes))
 

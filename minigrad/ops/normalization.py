@@ -133,7 +133,7 @@ def _standardize_input_grad(x, grad, grad_inverse_std, ctx):
     along_x = (grad * standardized).mean(axis=axes, keepdims=True)
     if grad_inverse_std is not None:
         along_x += grad_inverse_std.array * r / ctx.count
-    dx = grad - grad.mean(axis=axes, keepdims=True)
+    dx = centre(grad, axes)
     dx -= standardized * along_x
     dx *= r
     return dx.astype(x.dtype, copy=False)
